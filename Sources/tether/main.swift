@@ -1,1 +1,3 @@
-print("tether")
+import TetherCommand
+
+await TetherRootCommand.main()

@@ -1,0 +1,1 @@
+// Test support: WebSocket echo server and client on SwiftNIO.
