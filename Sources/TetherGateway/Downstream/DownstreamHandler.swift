@@ -1,0 +1,429 @@
+import Logging
+import NIOCore
+import NIOHTTP1
+import TetherGatewayCore
+
+/// The HTTP/1.1 side of a downstream connection until it becomes a tunnel: routes each request, picks
+/// endpoints, forwards plain requests (keep-alive to the client) and WebSocket handshakes, retries the next
+/// candidate on a failed connect or a 5xx before `101`, and on `101` hands both connections to a ``Tunnel``.
+///
+/// Threading: lives on the downstream channel's event loop, as do the upstream connections it opens.
+/// One request is in flight at a time (no pipelining): reads stop while an exchange is in progress.
+final class DownstreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundIn = HTTPServerResponsePart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    private let connection: ConnectionContext
+    private let runtime: GatewayRuntime
+    private let headGuard: RequestHeadGuardHandler
+    private var context: ChannelHandlerContext?
+    private var exchange: Exchange?
+    private var closed = false
+
+    init(connection: ConnectionContext, runtime: GatewayRuntime, headGuard: RequestHeadGuardHandler) {
+        self.connection = connection
+        self.runtime = runtime
+        self.headGuard = headGuard
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        self.context = nil
+    }
+
+    // MARK: Inbound
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head(let head):
+            headGuard.disarm()
+            requestHead(head, context: context)
+        case .body(var body):
+            guard let exchange, !exchange.requestEnded else { return }
+            exchange.requestBytes += body.readableBytes
+            if exchange.requestBytes > runtime.limits.maxRequestBodyBytes {
+                if exchange.responseStarted { return closeConnection() }
+                exchange.abandonUpstream()
+                self.exchange = nil
+                return refuse(.bodyTooLarge)
+            }
+            if let upstream = exchange.upstreamHandler {
+                upstream.send(.body(.byteBuffer(body)), flush: false)
+            } else {
+                exchange.bufferedBody.writeBuffer(&body)
+            }
+        case .end:
+            guard let exchange else { return }
+            exchange.requestEnded = true
+            exchange.upstreamHandler?.send(.end(nil), flush: true)
+        }
+    }
+
+    func read(context: ChannelHandlerContext) {
+        // While a request is being answered, the next one waits (no pipelining); bodies still flow.
+        if let exchange, exchange.requestEnded {
+            exchange.readPending = true
+            return
+        }
+        context.read()
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        exchange?.upstreamHandler?.readsAllowed = context.channel.isWritable
+        context.fireChannelWritabilityChanged()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        closed = true
+        exchange?.abandonUpstream()
+        exchange = nil
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: Error) {
+        if error is HTTPParserError, exchange == nil {
+            refuse(.badRequest)
+            return
+        }
+        connection.logger.debug("downstream error", metadata: ["error": "\(error)"])
+        closeConnection()
+    }
+
+    // MARK: Request handling
+
+    private func requestHead(_ head: HTTPRequestHead, context: ChannelHandlerContext) {
+        guard exchange == nil else { return closeConnection() }
+        let listener = connection.listener
+        let resolver = listener.resolver
+        let peer = connection.directPeerIP
+        if let peer {
+            connection.clientIP = resolver.resolve(
+                peer: peer,
+                forwardedFor: head.headers["X-Forwarded-For"],
+                forwarded: head.headers["Forwarded"]
+            )
+        }
+        let ipKey = connection.clientIP?.description ?? "unknown"
+        if connection.countedIP == nil {
+            guard runtime.acquireIP(ipKey) else { return refuse(.tooManyConnectionsPerIP) }
+            connection.countedIP = ipKey
+        }
+        if runtime.isShuttingDown { return refuse(.shuttingDown) }
+        let host = head.headers.first(name: "Host")
+        let path = String(head.uri.prefix { $0 != "?" && $0 != "#" })
+        guard let route = listener.routes.match(host: host, path: path),
+            let cluster = runtime.cluster(named: route.cluster),
+            let connector = runtime.connector(for: route.cluster)
+        else {
+            return refuse(.noRoute)
+        }
+        let isUpgrade = Self.isWebSocketUpgrade(head)
+        if isUpgrade, let retryAfter = runtime.upgradeRetryAfter(ipKey) {
+            return refuse(.upgradeRateLimited, headers: [("Retry-After", "\(max(1, Int(retryAfter.rounded(.up))))")])
+        }
+        let clusterConfiguration = cluster.configuration
+        let balancing = AffinityKeyExtractor.balancingRequest(
+            policy: clusterConfiguration.policy,
+            clientIP: connection.clientIP,
+            uri: head.uri,
+            headers: head.headers
+        )
+        let selection = cluster.select(balancing, now: runtime.now())
+        guard !selection.targets.isEmpty else {
+            return refuse(.noHealthyEndpoint, headers: [("Retry-After", "\(cluster.retryAfter(now: runtime.now()))")])
+        }
+        let exchange = Exchange(
+            head: head,
+            upstreamHead: forwardedHead(head, isUpgrade: isUpgrade, peerTrusted: peer.map(resolver.isTrusted) ?? false),
+            isUpgrade: isUpgrade,
+            cluster: cluster,
+            connector: connector,
+            targets: selection.targets,
+            attemptsLeft: 1 + clusterConfiguration.retries,
+            stickyEndpointID: selection.stickyEndpointID,
+            stickyCodec: clusterConfiguration.policy.stickyCodec
+        )
+        self.exchange = exchange
+        connection.logger.debug("request", metadata: ["method": "\(head.method)", "uri": "\(head.uri)", "cluster": "\(cluster.name)", "upgrade": "\(isUpgrade)"])
+        attempt(exchange)
+    }
+
+    static func isWebSocketUpgrade(_ head: HTTPRequestHead) -> Bool {
+        head.headers["Upgrade"].contains { $0.lowercased().contains("websocket") }
+            && head.headers[canonicalForm: "Connection"].contains { $0.lowercased() == "upgrade" }
+    }
+
+    /// The request head sent upstream: hop-by-hop headers removed (kept for an upgrade), X-Forwarded-* set.
+    private func forwardedHead(_ head: HTTPRequestHead, isUpgrade: Bool, peerTrusted: Bool) -> HTTPRequestHead {
+        var upstream = head
+        var headers = head.headers
+        if !isUpgrade {
+            for name in HopByHop.names(in: headers) { headers.remove(name: name) }
+            headers.replaceOrAdd(name: "Connection", value: "close")
+        }
+        let peer = connection.directPeerIP?.description ?? "unknown"
+        let existing = peerTrusted ? headers["X-Forwarded-For"].joined(separator: ", ") : ""
+        headers.replaceOrAdd(name: "X-Forwarded-For", value: existing.isEmpty ? peer : existing + ", " + peer)
+        if !(peerTrusted && headers.contains(name: "X-Forwarded-Proto")) {
+            headers.replaceOrAdd(name: "X-Forwarded-Proto", value: connection.isTLS ? "https" : "http")
+        }
+        if !(peerTrusted && headers.contains(name: "X-Forwarded-Host")), let host = head.headers.first(name: "Host") {
+            headers.replaceOrAdd(name: "X-Forwarded-Host", value: host)
+        }
+        upstream.headers = headers
+        return upstream
+    }
+
+    // MARK: Upstream attempts
+
+    private func attempt(_ exchange: Exchange) {
+        guard !closed, self.exchange === exchange else { return }
+        guard exchange.attemptsLeft > 0, exchange.nextTarget < exchange.targets.count else {
+            self.exchange = nil
+            if exchange.attempted {
+                return refuse(.upstreamUnavailable)
+            }
+            return refuse(.noHealthyEndpoint, headers: [("Retry-After", "\(exchange.cluster.retryAfter(now: runtime.now()))")])
+        }
+        let target = exchange.targets[exchange.nextTarget]
+        exchange.nextTarget += 1
+        let cluster = exchange.cluster
+        guard cluster.acquire(target.id) else {
+            runtime.metrics.upstreamFailure(cluster: cluster.name, endpoint: target.id, reason: .circuitOpen)
+            return attempt(exchange)
+        }
+        exchange.attemptsLeft -= 1
+        exchange.attempted = true
+        let eventLoop = context!.eventLoop
+        exchange.connector.connect(to: target.address, on: eventLoop).assumeIsolated().whenComplete { [self] result in
+            switch result {
+            case .success(let channel):
+                channel.closeFuture.whenComplete { _ in cluster.release(target.id) }
+                connected(channel, target: target, exchange: exchange)
+            case .failure(let error):
+                cluster.release(target.id)
+                let reason: UpstreamFailureReason = "\(error)".contains("imeout") ? .connectTimeout : .connectFailed
+                failedAttempt(exchange, target: target, reason: reason, error: error)
+            }
+        }
+    }
+
+    private func failedAttempt(_ exchange: Exchange, target: ClusterRuntime.Target, reason: UpstreamFailureReason, error: Error?) {
+        exchange.cluster.recordAttempt(target.id, success: false, now: runtime.now())
+        runtime.metrics.upstreamFailure(cluster: exchange.cluster.name, endpoint: target.id, reason: reason)
+        connection.logger.info(
+            "upstream attempt failed",
+            metadata: ["endpoint": "\(target.id)", "reason": "\(reason.rawValue)", "error": "\(error.map { "\($0)" } ?? "-")"]
+        )
+        attempt(exchange)
+    }
+
+    private func connected(_ channel: Channel, target: ClusterRuntime.Target, exchange: Exchange) {
+        guard !closed, self.exchange === exchange,
+            let handler = try? channel.pipeline.syncOperations.handler(type: UpstreamHTTPHandler.self)
+        else {
+            channel.close(promise: nil)
+            return
+        }
+        exchange.upstream = channel
+        exchange.upstreamHandler = handler
+        exchange.target = target
+        handler.readsAllowed = context?.channel.isWritable ?? true
+        handler.onEvent = { [weak self, weak exchange] event in
+            guard let self, let exchange else { return }
+            self.upstreamEvent(event, exchange: exchange)
+        }
+        var head = exchange.upstreamHead
+        if !exchange.isUpgrade, exchange.requestEnded, exchange.bufferedBody.readableBytes == 0,
+            head.headers["Content-Length"].isEmpty, head.method != .GET, head.method != .HEAD
+        {
+            head.headers.replaceOrAdd(name: "Content-Length", value: "0")
+        }
+        handler.send(.head(head), flush: false)
+        if exchange.bufferedBody.readableBytes > 0 {
+            handler.send(.body(.byteBuffer(exchange.bufferedBody)), flush: false)
+        }
+        if exchange.requestEnded {
+            handler.send(.end(nil), flush: true)
+        } else {
+            channel.flush()
+        }
+    }
+
+    private func upstreamEvent(_ event: UpstreamHTTPHandler.Event, exchange: Exchange) {
+        guard !closed, self.exchange === exchange, let context, let target = exchange.target else { return }
+        switch event {
+        case .head(let head):
+            if exchange.isUpgrade && head.status == .switchingProtocols {
+                exchange.cluster.recordAttempt(target.id, success: true, now: runtime.now())
+                return completeUpgrade(exchange, response: head, context: context)
+            }
+            if head.status.code >= 500 && exchange.isUpgrade && exchange.attemptsLeft > 0 && exchange.nextTarget < exchange.targets.count {
+                exchange.abandonUpstream()
+                return failedAttempt(exchange, target: target, reason: .serverError, error: nil)
+            }
+            exchange.cluster.recordAttempt(target.id, success: head.status.code < 500, now: runtime.now())
+            runtime.metrics.endpoint(cluster: exchange.cluster.name, endpoint: target.id).httpRequests.increment()
+            exchange.responseStarted = true
+            exchange.keepAlive = !exchange.isUpgrade && exchange.head.isKeepAlive && !runtime.isShuttingDown
+            var response = head
+            for name in HopByHop.names(in: head.headers) { response.headers.remove(name: name) }
+            if !exchange.keepAlive {
+                response.headers.replaceOrAdd(name: "Connection", value: "close")
+            } else if exchange.head.version == .http1_0 {
+                response.headers.replaceOrAdd(name: "Connection", value: "keep-alive")
+            }
+            response.version = exchange.head.version
+            context.write(wrapOutboundOut(.head(response)), promise: nil)
+        case .body(let body):
+            context.writeAndFlush(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
+        case .end:
+            exchange.abandonUpstream()
+            self.exchange = nil
+            if exchange.keepAlive && exchange.requestEnded {
+                context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+                headGuard.arm(idleTimeout: TimeAmount(runtime.limits.httpKeepAliveTimeout))
+                if exchange.readPending { context.read() }
+            } else {
+                context.writeAndFlush(wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in
+                    context.close(promise: nil)
+                }
+            }
+        case .failed(let error):
+            exchange.abandonUpstream()
+            if exchange.responseStarted {
+                return closeConnection()
+            }
+            let retryable = exchange.isUpgrade || [.GET, .HEAD, .OPTIONS].contains(exchange.head.method)
+            if retryable {
+                failedAttempt(exchange, target: target, reason: .closedBeforeResponse, error: error)
+            } else {
+                exchange.cluster.recordAttempt(target.id, success: false, now: runtime.now())
+                runtime.metrics.upstreamFailure(cluster: exchange.cluster.name, endpoint: target.id, reason: .closedBeforeResponse)
+                self.exchange = nil
+                refuse(.upstreamUnavailable)
+            }
+        }
+    }
+
+    // MARK: Upgrade
+
+    private func completeUpgrade(_ exchange: Exchange, response: HTTPResponseHead, context: ChannelHandlerContext) {
+        guard let upstream = exchange.upstream, let target = exchange.target else { return }
+        let clusterName = exchange.cluster.name
+        let endpointMetrics = runtime.metrics.endpoint(cluster: clusterName, endpoint: target.id)
+        endpointMetrics.upgrades.increment()
+        runtime.metrics.handshake(cluster: clusterName, seconds: Double((NIODeadline.now() - exchange.startedAt).nanoseconds) / 1e9)
+        var headers = response.headers.map { ($0.name, $0.value) }
+        if let codec = exchange.stickyCodec, exchange.stickyEndpointID != target.id {
+            let value = codec.encode(endpointID: target.id, now: runtime.now())
+            headers.append(("Set-Cookie", codec.setCookieHeader(value: value, secure: connection.isTLS)))
+        }
+        exchange.upstreamHandler?.onEvent = nil
+        self.exchange = nil
+        let downstream = context.channel
+        let sync = downstream.pipeline.syncOperations
+        guard let encoder = try? sync.context(handlerType: HTTPResponseEncoder.self) else {
+            upstream.close(promise: nil)
+            return closeConnection()
+        }
+        // The 101 goes out byte for byte as the endpoint sent it (plus our cookie), below the HTTP encoder.
+        sync.removeHandler(context: encoder, promise: nil)
+        context.writeAndFlush(NIOAny(RawHTTPResponse.head(status: 101, reason: "Switching Protocols", headers: headers)), promise: nil)
+        connection.logger.info("tunnel open", metadata: ["cluster": "\(clusterName)", "endpoint": "\(target.id)"])
+        let keepAlive = exchange.cluster.configuration.keepAlive
+        let connection = self.connection
+        let runtime = self.runtime
+        // Swap the pipelines on the next tick, outside the decoders' callbacks. Bytes that arrive meanwhile stay
+        // buffered in the decoders, which stopped parsing at the upgrade and hand them on when removed.
+        context.eventLoop.assumeIsolated().execute {
+            do {
+                let downRelay = TunnelRelayHandler(side: .downstream)
+                let upRelay = TunnelRelayHandler(side: .upstream)
+                var logger = connection.logger
+                logger[metadataKey: "endpoint"] = "\(target.id)"
+                let tunnel = Tunnel(
+                    id: connection.id,
+                    cluster: clusterName,
+                    endpoint: target.id,
+                    downstream: downRelay,
+                    upstream: upRelay,
+                    eventLoop: downstream.eventLoop,
+                    keepAlive: keepAlive,
+                    idleTimeout: runtime.limits.idleTimeout,
+                    metrics: endpointMetrics,
+                    logger: logger
+                )
+                endpointMetrics.tunnelsActive.increment()
+                tunnel.onFinish = { tunnel in
+                    endpointMetrics.tunnelsActive.decrement()
+                    let counts = tunnel.messageCounts
+                    tunnel.logger.info("tunnel closed", metadata: ["messages_down": "\(counts.toDownstream)", "messages_up": "\(counts.toUpstream)"])
+                }
+                runtime.tunnels.register(tunnel)
+                let downSync = downstream.pipeline.syncOperations
+                let upSync = upstream.pipeline.syncOperations
+                let downDecoder = try downSync.context(handlerType: ByteToMessageHandler<HTTPRequestDecoder>.self)
+                let upDecoder = try upSync.context(handlerType: ByteToMessageHandler<HTTPResponseDecoder>.self)
+                try downSync.addHandler(downRelay, position: .after(downDecoder.handler))
+                try upSync.addHandler(upRelay, position: .after(upDecoder.handler))
+                downSync.removeHandler(self, promise: nil)
+                downSync.removeHandler(context: try downSync.context(handlerType: RequestHeadGuardHandler.self), promise: nil)
+                upSync.removeHandler(context: try upSync.context(handlerType: UpstreamHTTPHandler.self), promise: nil)
+                upSync.removeHandler(context: try upSync.context(handlerType: HTTPRequestEncoder.self), promise: nil)
+                upSync.removeHandler(context: upDecoder, promise: nil)
+                downSync.removeHandler(context: downDecoder, promise: nil)
+                if !downstream.isActive || !upstream.isActive {
+                    tunnel.finish()
+                }
+            } catch {
+                connection.logger.error("could not switch to tunnel", metadata: ["error": "\(error)"])
+                upstream.close(promise: nil)
+                downstream.close(promise: nil)
+            }
+        }
+    }
+
+    // MARK: Refusals
+
+    private func refuse(_ refusal: GatewayRefusal, headers extra: [(String, String)] = []) {
+        guard let context, !closed else { return }
+        runtime.metrics.refusal(listener: connection.listener.name, reason: refusal)
+        connection.logger.info("refused", metadata: ["reason": "\(refusal.rawValue)", "status": "\(refusal.status)", "client": "\(connection.clientIP?.description ?? "-")"])
+        let body = refusal.message + "\n"
+        var headers = HTTPHeaders([
+            ("Content-Type", "text/plain; charset=utf-8"),
+            ("Content-Length", "\(body.utf8.count)"),
+            ("Connection", "close"),
+        ])
+        headers.add(contentsOf: extra)
+        let head = HTTPResponseHead(version: .http1_1, status: .init(statusCode: refusal.status), headers: headers)
+        context.write(wrapOutboundOut(.head(head)), promise: nil)
+        context.write(wrapOutboundOut(.body(.byteBuffer(ByteBuffer(string: body)))), promise: nil)
+        context.writeAndFlush(wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in
+            context.close(promise: nil)
+        }
+        closed = true
+    }
+
+    private func closeConnection() {
+        closed = true
+        exchange?.abandonUpstream()
+        exchange = nil
+        context?.close(promise: nil)
+    }
+}
+
+@available(*, unavailable)
+extension DownstreamHandler: Sendable {}
+
+extension BalancingPolicyConfiguration {
+    var stickyCodec: StickyCookieCodec? {
+        if case .stickyCookie(let configuration) = self { return StickyCookieCodec(configuration: configuration) }
+        return nil
+    }
+}

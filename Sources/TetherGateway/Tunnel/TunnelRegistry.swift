@@ -1,0 +1,132 @@
+import NIOCore
+import TetherGatewayCore
+
+/// Finds the live tunnels of a gateway: one table per event loop, read and written only on that loop, so
+/// registering a tunnel takes no lock. A once-a-second sweep on each loop drives keep-alive pings, idle
+/// timeouts and metric reports.
+final class TunnelRegistry: Sendable {
+    private let loops: [(loop: EventLoop, box: NIOLoopBoundBox<LoopTunnels?>)]
+
+    init(group: EventLoopGroup) {
+        loops = group.makeIterator().map { loop in
+            (loop, NIOLoopBoundBox<LoopTunnels?>.makeEmptyBox(valueType: LoopTunnels.self, eventLoop: loop))
+        }
+    }
+
+    private func local(_ loop: EventLoop) -> LoopTunnels {
+        guard let box = loops.first(where: { $0.loop === loop })?.box else {
+            preconditionFailure("tunnel on an event loop outside the gateway's group")
+        }
+        if let table = box.value { return table }
+        let table = LoopTunnels(loop: loop)
+        box.value = table
+        return table
+    }
+
+    /// Adds a tunnel; call on its event loop. The tunnel removes itself when it finishes.
+    func register(_ tunnel: Tunnel) {
+        let table = local(tunnel.eventLoop)
+        table.tunnels[tunnel.id] = tunnel
+        let previous = tunnel.onFinish
+        tunnel.onFinish = { finished in
+            table.tunnels[finished.id] = nil
+            previous?(finished)
+        }
+    }
+
+    /// Number of live tunnels, optionally only those of one endpoint.
+    func count(cluster: String? = nil, endpoint: String? = nil) async -> Int {
+        var total = 0
+        for (loop, box) in loops {
+            total += (try? await loop.submit {
+                box.value?.tunnels.values.filter { Self.matches($0, cluster: cluster, endpoint: endpoint) }.count ?? 0
+            }.get()) ?? 0
+        }
+        return total
+    }
+
+    /// Closes the matching tunnels (all when `cluster` is nil) with `cause`, spread evenly over `window`.
+    /// `stillWanted` is checked at each close's time, so a drain that is called off stops closing. Returns how
+    /// many tunnels were scheduled.
+    @discardableResult
+    func closeSpread(
+        cluster: String?,
+        endpoint: String?,
+        cause: TunnelCloseCause,
+        window: Duration,
+        stillWanted: @escaping @Sendable () -> Bool = { true },
+        onClose: @escaping @Sendable (_ cluster: String, _ endpoint: String) -> Void = { _, _ in }
+    ) async -> Int {
+        var counts: [Int] = []
+        for (loop, box) in loops {
+            counts.append((try? await loop.submit {
+                box.value?.tunnels.values.filter { Self.matches($0, cluster: cluster, endpoint: endpoint) }.count ?? 0
+            }.get()) ?? 0)
+        }
+        let total = counts.reduce(0, +)
+        var offsets = DrainSchedule.offsets(count: total, window: window)
+        offsets.shuffle()
+        var start = 0
+        for (index, (loop, box)) in loops.enumerated() {
+            let chunk = Array(offsets[start..<(start + counts[index])])
+            start += counts[index]
+            loop.execute {
+                let matching = (box.value.map { Array($0.tunnels.values) } ?? [])
+                    .filter { Self.matches($0, cluster: cluster, endpoint: endpoint) }
+                    .sorted { $0.id.value < $1.id.value }
+                for (position, tunnel) in matching.enumerated() {
+                    let offset = position < chunk.count ? chunk[position] : window
+                    loop.assumeIsolated().scheduleTask(in: TimeAmount(offset)) {
+                        guard !tunnel.isFinished, stillWanted() else { return }
+                        onClose(tunnel.cluster, tunnel.endpoint)
+                        tunnel.initiateClose(cause)
+                    }
+                }
+            }
+        }
+        return total
+    }
+
+    private static func matches(_ tunnel: Tunnel, cluster: String?, endpoint: String?) -> Bool {
+        (cluster == nil || tunnel.cluster == cluster) && (endpoint == nil || tunnel.endpoint == endpoint)
+    }
+
+    /// Starts the per-loop sweeps.
+    func startSweeping(every interval: TimeAmount = .seconds(1)) {
+        for (loop, _) in loops {
+            loop.execute { [self] in
+                let table = local(loop)
+                let bound = NIOLoopBound(table, eventLoop: loop)
+                table.sweep = loop.scheduleRepeatedTask(initialDelay: interval, delay: interval) { _ in
+                    let now = NIODeadline.now()
+                    for tunnel in Array(bound.value.tunnels.values) {
+                        tunnel.tick(now: now)
+                    }
+                }
+            }
+        }
+    }
+
+    func stopSweeping() {
+        for (loop, box) in loops {
+            loop.execute {
+                box.value?.sweep?.cancel()
+                box.value?.sweep = nil
+            }
+        }
+    }
+}
+
+/// One event loop's tunnels.
+final class LoopTunnels {
+    let loop: EventLoop
+    var tunnels: [ConnectionID: Tunnel] = [:]
+    var sweep: RepeatedTask?
+
+    init(loop: EventLoop) {
+        self.loop = loop
+    }
+}
+
+@available(*, unavailable)
+extension LoopTunnels: Sendable {}

@@ -1,0 +1,88 @@
+import NIOCore
+import NIOHTTP1
+
+/// The HTTP end of an upstream connection before any upgrade: it reports the response parts and failures to
+/// its owner (the downstream handler of the same event loop) and writes the request parts it is given.
+final class UpstreamHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPClientResponsePart
+    typealias OutboundIn = HTTPClientRequestPart
+    typealias OutboundOut = HTTPClientRequestPart
+
+    enum Event {
+        case head(HTTPResponseHead)
+        case body(ByteBuffer)
+        case end
+        /// The connection failed or closed before the response ended.
+        case failed(Error?)
+    }
+
+    var onEvent: ((Event) -> Void)?
+    private(set) var context: ChannelHandlerContext?
+    private var responseEnded = false
+    private var pendingRead = false
+    /// While false, reads are held back (the downstream is not writable).
+    var readsAllowed = true {
+        didSet {
+            if readsAllowed, pendingRead, let context {
+                pendingRead = false
+                context.read()
+            }
+        }
+    }
+
+    init() {}
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        self.context = nil
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head(let head):
+            onEvent?(.head(head))
+        case .body(let body):
+            onEvent?(.body(body))
+        case .end:
+            responseEnded = true
+            onEvent?(.end)
+        }
+    }
+
+    func read(context: ChannelHandlerContext) {
+        if readsAllowed {
+            context.read()
+        } else {
+            pendingRead = true
+        }
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: Error) {
+        let callback = onEvent
+        onEvent = nil
+        if !responseEnded { callback?(.failed(error)) }
+        context.close(promise: nil)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        let callback = onEvent
+        onEvent = nil
+        if !responseEnded { callback?(.failed(nil)) }
+        context.fireChannelInactive()
+    }
+
+    func send(_ part: HTTPClientRequestPart, flush: Bool) {
+        guard let context else { return }
+        if flush {
+            context.writeAndFlush(wrapOutboundOut(part), promise: nil)
+        } else {
+            context.write(wrapOutboundOut(part), promise: nil)
+        }
+    }
+}
+
+@available(*, unavailable)
+extension UpstreamHTTPHandler: Sendable {}

@@ -1,1 +1,0 @@
-// Test support: WebSocket echo server and client on SwiftNIO.
