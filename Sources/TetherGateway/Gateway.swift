@@ -71,7 +71,7 @@ public final class Gateway: Sendable {
             .bind(host: address.host, port: address.port)
             .get()
         listener.serverChannel.withLockedValue { $0 = channel }
-        runtime.logger.notice("listening", metadata: ["listener": "\(listener.name)", "address": "\(channel.localAddress.map { "\($0)" } ?? "?")"])
+        runtime.logger.notice("listening", metadata: ["listener": "\(listener.name)", "address": "\(channel.localAddress?.displayHostPort ?? "?")"])
     }
 
     // MARK: Reload

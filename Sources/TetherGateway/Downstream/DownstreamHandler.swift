@@ -379,6 +379,10 @@ final class DownstreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
                 downSync.removeHandler(context: downDecoder, promise: nil)
                 if !downstream.isActive || !upstream.isActive {
                     tunnel.finish()
+                } else {
+                    // The HTTP handlers may have held back a read while the handshake was in flight.
+                    downstream.read()
+                    upstream.read()
                 }
             } catch {
                 connection.logger.error("could not switch to tunnel", metadata: ["error": "\(error)"])

@@ -52,7 +52,7 @@ public final class GatewayMetrics: Sendable {
             .recordNanoseconds(Int64(seconds * 1e9))
     }
 
-    func reload(ok: Bool) {
+    public func reload(ok: Bool) {
         Counter(label: GatewayMetricNames.reloadsTotal, dimensions: [("result", ok ? "ok" : "invalid")], factory: factory).increment()
     }
 }

@@ -1,3 +1,0 @@
-import TetherCommand
-
-await TetherRootCommand.main()
