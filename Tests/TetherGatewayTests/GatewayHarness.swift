@@ -1,0 +1,94 @@
+import Logging
+import NIOCore
+import NIOPosix
+import TetherGateway
+import TetherGatewayCore
+import TetherTesting
+
+/// A gateway in front of real echo servers, all on loopback port 0, for live tests.
+final class GatewayHarness: Sendable {
+    let servers: [WebSocketEchoServer]
+    let gateway: Gateway
+
+    /// Starts `serverCount` echo servers named `s0`, `s1`, … and a gateway whose single listener (`main`)
+    /// routes `/` to cluster `app` over those servers. `configure` may adjust the configuration first.
+    static func start(
+        servers serverCount: Int = 2,
+        configure: (inout GatewayConfiguration) -> Void = { _ in }
+    ) async throws -> GatewayHarness {
+        var servers: [WebSocketEchoServer] = []
+        for index in 0..<serverCount {
+            let server = WebSocketEchoServer(configuration: .init(name: "s\(index)"))
+            try await server.start()
+            servers.append(server)
+        }
+        var configuration = GatewayConfiguration(
+            listeners: [
+                ListenerConfiguration(name: "main", address: HostAndPort(host: "127.0.0.1", port: 0), routes: [RouteConfiguration(cluster: "app")])
+            ],
+            clusters: [
+                ClusterConfiguration(
+                    name: "app",
+                    endpoints: servers.map { EndpointConfiguration(address: HostAndPort(host: "127.0.0.1", port: $0.localPort)) },
+                    connectTimeout: .seconds(2)
+                )
+            ],
+            shutdownDrainWindow: .milliseconds(200)
+        )
+        configure(&configuration)
+        var logger = Logger(label: "test.gateway")
+        logger.logLevel = .warning
+        let gateway = Gateway(configuration: configuration, logger: logger)
+        try await gateway.start()
+        return GatewayHarness(servers: servers, gateway: gateway)
+    }
+
+    private init(servers: [WebSocketEchoServer], gateway: Gateway) {
+        self.servers = servers
+        self.gateway = gateway
+    }
+
+    var port: Int { gateway.localAddress(ofListener: "main")!.port! }
+
+    func endpointID(_ index: Int) -> String { "127.0.0.1:\(servers[index].localPort)" }
+
+    /// Which server answered a handshake, from the echo server's `X-Echo-Server` header.
+    static func serverName(_ client: WebSocketTestClient) -> String? {
+        client.responseHeader("X-Echo-Server")
+    }
+
+    func connect(path: String = "/", headers: [(String, String)] = [], proxySource: String? = nil) async throws -> WebSocketTestClient {
+        try await WebSocketTestClient.connect(port: port, path: path, headers: headers, proxyProtocolV1Source: proxySource, timeout: .seconds(5))
+    }
+
+    /// Waits until no endpoint counts an active connection (closes are released asynchronously). Bounded-load
+    /// hashing moves a key off an endpoint that is over its share, so stickiness tests compare placements at rest.
+    func settle() async {
+        _ = await eventually { gateway.clusterStatuses().allSatisfy { $0.endpoints.allSatisfy { $0.activeConnections == 0 } } }
+    }
+
+    func stop() async {
+        await gateway.shutdown()
+        for server in servers {
+            await server.stop()
+        }
+    }
+}
+
+/// Polls `condition` every 20 ms until it holds or `timeout` passes; returns whether it held.
+func eventually(timeout: Duration = .seconds(5), _ condition: () async throws -> Bool) async rethrows -> Bool {
+    let deadline = ContinuousClock.now + timeout
+    while ContinuousClock.now < deadline {
+        if try await condition() { return true }
+        try? await Task.sleep(for: .milliseconds(20))
+    }
+    return try await condition()
+}
+
+/// A loopback port with nothing listening on it (bound, then released).
+func deadPort() async throws -> Int {
+    let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton).bind(host: "127.0.0.1", port: 0).get()
+    let port = channel.localAddress!.port!
+    try await channel.close()
+    return port
+}
