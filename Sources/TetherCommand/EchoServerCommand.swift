@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import NIOPosix
 import ServiceLifecycle
 import TetherTesting
 
@@ -28,7 +29,11 @@ struct EchoServerCommand: AsyncParsableCommand {
     @Option(help: "Largest message (and frame) accepted, in bytes; larger ones are closed with 1009.")
     var maxMessageSize = 16 << 20
 
+    @Option(help: "Event-loop threads; 0 = one per core (the cgroup/cpuset count, not the taskset affinity).")
+    var threads = 0
+
     func validate() throws {
+        guard (0...256).contains(self.threads) else { throw ValidationError("--threads must be 0...256") }
         guard (0...65535).contains(self.port) else { throw ValidationError("--port must be 0...65535") }
         guard self.maxMessageSize > 0, self.maxMessageSize <= Int(UInt32.max) else {
             throw ValidationError("--max-message-size must be 1...\(UInt32.max)")
@@ -36,8 +41,10 @@ struct EchoServerCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        let ownGroup = self.threads > 0 ? MultiThreadedEventLoopGroup(numberOfThreads: self.threads) : nil
         let server = WebSocketEchoServer(
-            configuration: .init(host: self.host, port: self.port, name: self.name, maxMessageSize: self.maxMessageSize)
+            configuration: .init(host: self.host, port: self.port, name: self.name, maxMessageSize: self.maxMessageSize),
+            group: ownGroup ?? MultiThreadedEventLoopGroup.singleton
         )
         try await server.start()
         // Unbuffered, so scripts reading a redirected stdout see the banner (and the chosen port) at once.
@@ -51,7 +58,13 @@ struct EchoServerCommand: AsyncParsableCommand {
                 logger: logger
             )
         )
-        try await group.run()
+        do {
+            try await group.run()
+        } catch {
+            try? await ownGroup?.shutdownGracefully()
+            throw error
+        }
+        try? await ownGroup?.shutdownGracefully()
     }
 }
 
