@@ -107,6 +107,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ],
+            exclude: ["Fixtures"],
             swiftSettings: strict
         ),
         .testTarget(name: "TetherCommandTests", dependencies: ["TetherCommand", "TetherGatewayCore"], swiftSettings: strict),

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import Metrics
+import NIOPosix
 import Prometheus
 import ServiceLifecycle
 import TetherGateway
@@ -36,7 +37,11 @@ struct GatewayCommand: AsyncParsableCommand {
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: Logger.Level = .info
 
+    @Option(help: "Event-loop threads; 0 = one per core.")
+    var threads = 0
+
     func validate() throws {
+        guard (0...256).contains(threads) else { throw ValidationError("--threads must be 0...256") }
         if config == nil && checkConfig == nil {
             throw ValidationError("Give a configuration file: --config FILE (or --check-config FILE to only validate it).")
         }
@@ -74,7 +79,8 @@ struct GatewayCommand: AsyncParsableCommand {
         let registry = factory.registry
         let metrics = GatewayMetrics(factory: factory)
 
-        let gateway = Gateway(configuration: configuration, metrics: metrics, logger: logger)
+        let group: MultiThreadedEventLoopGroup = threads == 0 ? .singleton : MultiThreadedEventLoopGroup(numberOfThreads: threads)
+        let gateway = Gateway(configuration: configuration, group: group, metrics: metrics, logger: logger)
         let reload: @Sendable () async -> AdminAPI.ReloadResult = {
             do {
                 let next = try GatewayConfigurationLoader.load(path: path)
@@ -98,13 +104,13 @@ struct GatewayCommand: AsyncParsableCommand {
             SignalReloadService(reload: reload, logger: logger),
         ]
         if let admin = configuration.admin {
-            let api = AdminAPI(gateway: gateway, token: admin.token, metricsText: { registry.emitToString() }, reload: reload)
-            services.append(AdminService(server: AdminServer(api: api, address: admin.address)))
+            let api = AdminAPI(gateway: gateway, token: admin.token, metricsText: { gateway.refreshHealthGauges(); return registry.emitToString() }, reload: reload)
+            services.append(AdminService(server: AdminServer(api: api, address: admin.address, group: group)))
         }
-        let group = ServiceGroup(
+        let serviceGroup = ServiceGroup(
             configuration: .init(services: services.map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         )
-        try await group.run()
+        try await serviceGroup.run()
     }
 }
 

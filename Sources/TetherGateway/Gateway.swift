@@ -33,7 +33,8 @@ public final class Gateway: Sendable {
     /// a TLS file cannot be read.
     public func start() async throws {
         let configuration = self.configuration
-        _ = try runtime.apply(clusters: configuration.clusters, limits: configuration.limits)
+        let connectors = try GatewayRuntime.makeConnectors(configuration.clusters)
+        _ = runtime.apply(clusters: configuration.clusters, connectors: connectors, limits: configuration.limits)
         for listenerConfiguration in configuration.listeners {
             let listener = try ListenerRuntime(configuration: listenerConfiguration)
             try await bind(listener)
@@ -83,34 +84,39 @@ public final class Gateway: Sendable {
         public var endpointsRemoved: [String] = []
     }
 
-    /// Applies a new, validated configuration. Listeners that are new or whose address changed are bound
-    /// (before anything else changes, so a bind failure leaves the old configuration in place); removed ones
-    /// stop accepting; kept ones get the new routes and re-read TLS files. Established connections are kept,
-    /// except tunnels to removed endpoints, which are drained.
+    /// Applies a new, validated configuration, all or nothing: first everything that can fail is built (TLS
+    /// files read, new listeners bound), and on any error the running configuration stays untouched; then
+    /// clusters are swapped in before routes, so no route ever names a missing cluster. Kept listeners get the
+    /// new routes and TLS files; removed ones stop accepting. Established connections are kept, except tunnels
+    /// to removed endpoints, which are drained with 1012 over their cluster's drain window.
     @discardableResult
     public func apply(_ configuration: GatewayConfiguration) async throws -> ReloadSummary {
-        var summary = ReloadSummary()
         let current = listeners.withLockedValue { $0 }
+        var kept: [(ListenerRuntime, ListenerRuntime.Current)] = []
+        var fresh: [ListenerRuntime] = []
+        for listenerConfiguration in configuration.listeners {
+            if let existing = current[listenerConfiguration.name], existing.configuration.address == listenerConfiguration.address {
+                kept.append((existing, try ListenerRuntime.prepare(listenerConfiguration)))
+            } else {
+                fresh.append(try ListenerRuntime(configuration: listenerConfiguration))
+            }
+        }
+        let connectors = try GatewayRuntime.makeConnectors(configuration.clusters)
         var bound: [ListenerRuntime] = []
-        var retired: [ListenerRuntime] = []
         do {
-            for listenerConfiguration in configuration.listeners {
-                if let existing = current[listenerConfiguration.name], existing.configuration.address == listenerConfiguration.address {
-                    try existing.update(listenerConfiguration)
-                } else {
-                    let listener = try ListenerRuntime(configuration: listenerConfiguration)
-                    try await bind(listener)
-                    bound.append(listener)
-                    if let existing = current[listenerConfiguration.name] { retired.append(existing) }
-                }
+            for listener in fresh {
+                try await bind(listener)
+                bound.append(listener)
             }
         } catch {
             for listener in bound { try? await listener.serverChannel.withLockedValue { $0 }?.close() }
             throw error
         }
-        let names = Set(configuration.listeners.map(\.name))
-        retired += current.values.filter { !names.contains($0.name) }
-        let removedEndpoints = try runtime.apply(clusters: configuration.clusters, limits: configuration.limits)
+
+        let removedEndpoints = runtime.apply(clusters: configuration.clusters, connectors: connectors, limits: configuration.limits)
+        for (listener, prepared) in kept { listener.commit(prepared) }
+        let keptNames = Set(kept.map { $0.0.name })
+        let retired = current.values.filter { !keptNames.contains($0.name) }
         listeners.withLockedValue { table in
             for listener in retired { table[listener.name] = nil }
             for listener in bound { table[listener.name] = listener }
@@ -119,9 +125,9 @@ public final class Gateway: Sendable {
             try? await listener.serverChannel.withLockedValue { $0 }?.close()
         }
         configurationBox.withLockedValue { $0 = configuration }
+        let metrics = runtime.metrics
         for (cluster, endpoint) in removedEndpoints {
             let window = configuration.cluster(named: cluster)?.drainWindow ?? configuration.shutdownDrainWindow
-            let metrics = runtime.metrics
             await runtime.tunnels.closeSpread(
                 cluster: cluster,
                 endpoint: endpoint,
@@ -131,9 +137,12 @@ public final class Gateway: Sendable {
             )
         }
         restartHealthChecks()
-        summary.listenersAdded = bound.map(\.name).filter { current[$0] == nil }
-        summary.listenersRemoved = retired.map(\.name).filter { !names.contains($0) }
-        summary.endpointsRemoved = removedEndpoints.map { "\($0.cluster)/\($0.endpoint)" }
+        let names = Set(configuration.listeners.map(\.name))
+        let summary = ReloadSummary(
+            listenersAdded: bound.map(\.name).filter { current[$0] == nil },
+            listenersRemoved: retired.map(\.name).filter { !names.contains($0) },
+            endpointsRemoved: removedEndpoints.map { "\($0.cluster)/\($0.endpoint)" }
+        )
         runtime.logger.notice(
             "configuration applied",
             metadata: [
@@ -163,6 +172,16 @@ public final class Gateway: Sendable {
         return runtime.allClusters.map { $0.status(now: now) }
     }
 
+    /// Sets the `endpoint_healthy` gauge of every endpoint from its current eligibility (admin state, health
+    /// checks, passive ejection). Call before exporting metrics.
+    public func refreshHealthGauges() {
+        for cluster in clusterStatuses() {
+            for endpoint in cluster.endpoints {
+                runtime.metrics.endpoint(cluster: cluster.name, endpoint: endpoint.id).healthy.record(endpoint.eligible ? 1 : 0)
+            }
+        }
+    }
+
     public enum EndpointStateChange: Sendable, Equatable {
         case changed(drainingTunnels: Int)
         case noSuchCluster
@@ -182,7 +201,7 @@ public final class Gateway: Sendable {
             endpoint: endpoint,
             cause: .drain,
             window: cluster.configuration.drainWindow,
-            stillWanted: { cluster.status(now: 0).endpoints.first { $0.id == endpoint }?.state == .drain },
+            stillWanted: { cluster.adminState(of: endpoint) == .drain },
             onClose: { cluster, endpoint in metrics.endpoint(cluster: cluster, endpoint: endpoint).drainCloses.increment() }
         )
         return .changed(drainingTunnels: count)
@@ -206,7 +225,14 @@ public final class Gateway: Sendable {
             try? await listener.serverChannel.withLockedValue { $0 }?.close()
         }
         let window = configuration.shutdownDrainWindow
-        let scheduled = await runtime.tunnels.closeSpread(cluster: nil, endpoint: nil, cause: .shutdown, window: window)
+        let metrics = runtime.metrics
+        let scheduled = await runtime.tunnels.closeSpread(
+            cluster: nil,
+            endpoint: nil,
+            cause: .shutdown,
+            window: window,
+            onClose: { cluster, endpoint in metrics.endpoint(cluster: cluster, endpoint: endpoint).drainCloses.increment() }
+        )
         runtime.logger.notice("shutting down", metadata: ["tunnels": "\(scheduled)", "window": "\(window)"])
         let deadline = ContinuousClock.now + window + .seconds(6)
         while await runtime.tunnels.count() > 0, ContinuousClock.now < deadline {

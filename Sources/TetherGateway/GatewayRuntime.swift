@@ -62,18 +62,27 @@ final class GatewayRuntime: Sendable {
         connectors.withLockedValue { $0[cluster] }
     }
 
-    /// Installs a validated configuration's clusters and limits. Returns the endpoints (cluster, id) that were
-    /// removed, whose tunnels the caller closes.
-    func apply(clusters configurations: [ClusterConfiguration], limits: LimitsConfiguration) throws -> [(cluster: String, endpoint: String)] {
-        let now = now()
-        var newConnectors: [String: UpstreamConnector] = [:]
+    /// The upstream connectors of `configurations`, reading their TLS files. Throws on unreadable files.
+    static func makeConnectors(_ configurations: [ClusterConfiguration]) throws -> [String: UpstreamConnector] {
+        var connectors: [String: UpstreamConnector] = [:]
         for configuration in configurations {
-            newConnectors[configuration.name] = try UpstreamConnector(
+            connectors[configuration.name] = try UpstreamConnector(
                 connectTimeout: TimeAmount(configuration.connectTimeout),
                 tls: configuration.upstreamTLS.map(TLSContexts.client),
                 serverName: configuration.upstreamTLS?.serverName
             )
         }
+        return connectors
+    }
+
+    /// Installs a validated configuration's clusters, their connectors (``makeConnectors(_:)``) and limits.
+    /// Returns the endpoints (cluster, id) that were removed, whose tunnels the caller closes.
+    func apply(
+        clusters configurations: [ClusterConfiguration],
+        connectors newConnectors: [String: UpstreamConnector],
+        limits: LimitsConfiguration
+    ) -> [(cluster: String, endpoint: String)] {
+        let now = now()
         var removed: [(cluster: String, endpoint: String)] = []
         clusters.withLockedValue { clusters in
             var next: [String: ClusterRuntime] = [:]

@@ -11,9 +11,11 @@ final class GatewayHarness: Sendable {
     let gateway: Gateway
 
     /// Starts `serverCount` echo servers named `s0`, `s1`, … and a gateway whose single listener (`main`)
-    /// routes `/` to cluster `app` over those servers. `configure` may adjust the configuration first.
+    /// routes `/` to cluster `app` over those servers. `configure` may adjust the configuration first; `metrics`
+    /// lets a test read back what the gateway reports (see ``RecordingMetricsFactory``).
     static func start(
         servers serverCount: Int = 2,
+        metrics: GatewayMetrics = GatewayMetrics(),
         configure: (inout GatewayConfiguration) -> Void = { _ in }
     ) async throws -> GatewayHarness {
         var servers: [WebSocketEchoServer] = []
@@ -38,7 +40,7 @@ final class GatewayHarness: Sendable {
         configure(&configuration)
         var logger = Logger(label: "test.gateway")
         logger.logLevel = .warning
-        let gateway = Gateway(configuration: configuration, logger: logger)
+        let gateway = Gateway(configuration: configuration, metrics: metrics, logger: logger)
         try await gateway.start()
         return GatewayHarness(servers: servers, gateway: gateway)
     }
@@ -91,4 +93,12 @@ func deadPort() async throws -> Int {
     let port = channel.localAddress!.port!
     try await channel.close()
     return port
+}
+
+/// A loopback server that accepts connections and never answers (an endpoint that hangs).
+func silentServer() async throws -> Channel {
+    try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+        .childChannelInitializer { $0.eventLoop.makeSucceededVoidFuture() }
+        .bind(host: "127.0.0.1", port: 0)
+        .get()
 }

@@ -26,12 +26,12 @@ struct GatewayConfigurationDecoder {
             "http_keep_alive_timeout", "max_connections", "max_connections_per_ip", "upgrades_per_ip_per_second",
             "upgrade_burst",
         ]
-        static let listener = ["name", "listen", "proxy_protocol", "trusted_proxies", "tls", "routes"]
-        static let serverTLS = ["certificate", "key"]
+        static let listener = ["name", "listen", "proxy_protocol", "trusted_proxies", "client_ip_header", "tls", "routes"]
+        static let serverTLS = ["certificate", "key", "client_ca"]
         static let route = ["host", "path_prefix", "cluster", "mode"]
         static let cluster = [
             "name", "policy", "hash_key", "sticky_cookie", "balance_factor", "retries", "connect_timeout",
-            "drain_window", "slow_start", "keepalive", "health_check", "outlier_detection", "upstream_tls", "endpoints",
+            "response_timeout", "drain_window", "slow_start", "keepalive", "health_check", "outlier_detection", "upstream_tls", "endpoints",
         ]
         static let stickyCookie = ["name", "secret", "epoch", "max_age"]
         static let keepAlive = ["interval", "timeout"]
@@ -107,6 +107,8 @@ struct GatewayConfigurationDecoder {
         if let node = m.value("trusted_proxies"), let items = reader.sequence(node, at: m.path("trusted_proxies")) {
             listener.trustedProxies = items.compactMap { cidr($0.node, at: $0.keyPath) }
         }
+        let headers = KeyValuePairs<String, ClientIPHeader>(dictionaryLiteral: ("x-forwarded-for", .xForwardedFor), ("forwarded", .forwarded))
+        listener.clientIPHeader = m.optional("client_ip_header") { reader.choice($0, at: $1, what: "client IP header", headers) } ?? .xForwardedFor
         if let node = m.value("tls") { listener.tls = serverTLS(node, at: m.path("tls")) }
         if let node = m.value("routes"), let items = reader.sequence(node, at: m.path("routes")) {
             listener.routes = items.compactMap { route($0.node, at: $0.keyPath) }
@@ -127,8 +129,9 @@ struct GatewayConfigurationDecoder {
         guard let m = reader.mapping(node, at: path, keys: Keys.serverTLS) else { return nil }
         let certificate = m.required("certificate") { file($0, at: $1) }
         let key = m.required("key") { file($0, at: $1) }
+        let clientCA = m.optional("client_ca") { file($0, at: $1) }
         guard let certificate, let key else { return nil }
-        return ServerTLSConfiguration(certificateFile: certificate, privateKeyFile: key)
+        return ServerTLSConfiguration(certificateFile: certificate, privateKeyFile: key, clientCAFile: clientCA)
     }
 
     private func route(_ node: Node, at path: String) -> RouteConfiguration? {
@@ -151,6 +154,7 @@ struct GatewayConfigurationDecoder {
         cluster.balanceFactor = m.optional("balance_factor", reader.double) ?? cluster.balanceFactor
         cluster.retries = m.optional("retries", reader.int) ?? cluster.retries
         cluster.connectTimeout = m.optional("connect_timeout", reader.duration) ?? cluster.connectTimeout
+        cluster.responseTimeout = m.optional("response_timeout", reader.duration) ?? cluster.responseTimeout
         cluster.drainWindow = m.optional("drain_window", reader.duration) ?? cluster.drainWindow
         cluster.slowStart = m.optional("slow_start", reader.duration) ?? cluster.slowStart
         if let node = m.value("keepalive") { cluster.keepAlive = keepAlive(node, at: m.path("keepalive")) }

@@ -54,10 +54,12 @@ public struct AdminAPI: Sendable {
             return .init(status: 200, contentType: "text/plain", body: "ok\n")
         case ("GET", ["metrics"]):
             return .init(status: 200, contentType: "text/plain; version=0.0.4", body: metricsText())
+        case (_, ["health"]), (_, ["metrics"]):
+            return Self.json(405, ["error": "method not allowed"])
         default:
             break
         }
-        if let token, authorization != "Bearer \(token)" {
+        if let token, !Self.bearerMatches(authorization, token: token) {
             return Self.json(401, ["error": "missing or wrong bearer token"])
         }
         switch (method, segments) {
@@ -83,12 +85,35 @@ public struct AdminAPI: Sendable {
             }
         case ("POST", ["reload"]):
             let result = await reload()
-            return Self.json(result.ok ? 200 : 400, ["ok": "\(result.ok)", "message": result.message])
-        case (_, ["health"]), (_, ["metrics"]), (_, ["clusters"]), (_, ["reload"]):
+            return Self.json(result.ok ? 200 : 400, ReloadReply(ok: result.ok, message: result.message))
+        case (_, let s) where Self.isRoute(s):
             return Self.json(405, ["error": "method not allowed"])
         default:
             return Self.json(404, ["error": "no such admin route"])
         }
+    }
+
+    /// `Authorization: Bearer <token>` (scheme case-insensitive), compared in constant time.
+    static func bearerMatches(_ header: String?, token: String) -> Bool {
+        guard let header, header.count > 7, header.prefix(7).lowercased() == "bearer " else { return false }
+        let given = Array(header.dropFirst(7).utf8)
+        let expected = Array(token.utf8)
+        var difference = UInt8(given.count == expected.count ? 0 : 1)
+        for index in 0..<expected.count {
+            difference |= expected[index] ^ (index < given.count ? given[index] : 0)
+        }
+        return difference == 0
+    }
+
+    /// Paths that exist for some method: any other method gets 405 rather than 404.
+    private static func isRoute(_ s: [String]) -> Bool {
+        s == ["clusters"] || s == ["reload"] || (s.count == 2 && s[0] == "clusters")
+            || (s.count == 5 && s[0] == "clusters" && s[2] == "endpoints")
+    }
+
+    private struct ReloadReply: Encodable {
+        var ok: Bool
+        var message: String
     }
 
     private struct StateChange: Encodable {

@@ -140,6 +140,11 @@ final class ClusterRuntime: Sendable {
         }
     }
 
+    /// An endpoint's admin state, or nil when there is no such endpoint. Changes nothing.
+    func adminState(of id: String) -> EndpointAdminState? {
+        state.withLockedValue { state in state.endpoints.first { $0.id == id }?.adminState }
+    }
+
     /// Sets an endpoint's admin state; false when there is no such endpoint.
     func setAdminState(_ id: String, to adminState: EndpointAdminState) -> Bool {
         state.withLockedValue { state in

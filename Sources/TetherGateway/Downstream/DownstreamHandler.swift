@@ -1,6 +1,7 @@
 import Logging
 import NIOCore
 import NIOHTTP1
+import NIOSSL
 import TetherGatewayCore
 
 /// The HTTP/1.1 side of a downstream connection until it becomes a tunnel: routes each request, picks
@@ -101,10 +102,11 @@ final class DownstreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
         let resolver = listener.resolver
         let peer = connection.directPeerIP
         if let peer {
+            let fromForwarded = listener.configuration.clientIPHeader == .forwarded
             connection.clientIP = resolver.resolve(
                 peer: peer,
-                forwardedFor: head.headers["X-Forwarded-For"],
-                forwarded: head.headers["Forwarded"]
+                forwardedFor: fromForwarded ? [] : head.headers["X-Forwarded-For"],
+                forwarded: fromForwarded ? head.headers["Forwarded"] : []
             )
         }
         let ipKey = connection.clientIP?.description ?? "unknown"
@@ -166,6 +168,11 @@ final class DownstreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
             headers.replaceOrAdd(name: "Connection", value: "close")
         }
         let peer = connection.directPeerIP?.description ?? "unknown"
+        if !peerTrusted {
+            // Identity headers from an untrusted peer are the client's own words: never pass them on.
+            headers.remove(name: "Forwarded")
+        }
+        headers.replaceOrAdd(name: "X-Real-IP", value: connection.clientIP?.description ?? peer)
         let existing = peerTrusted ? headers["X-Forwarded-For"].joined(separator: ", ") : ""
         headers.replaceOrAdd(name: "X-Forwarded-For", value: existing.isEmpty ? peer : existing + ", " + peer)
         if !(peerTrusted && headers.contains(name: "X-Forwarded-Proto")) {
@@ -206,8 +213,7 @@ final class DownstreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
                 connected(channel, target: target, exchange: exchange)
             case .failure(let error):
                 cluster.release(target.id)
-                let reason: UpstreamFailureReason = "\(error)".contains("imeout") ? .connectTimeout : .connectFailed
-                failedAttempt(exchange, target: target, reason: reason, error: error)
+                failedAttempt(exchange, target: target, reason: UpstreamFailureReason(connectError: error), error: error)
             }
         }
     }
@@ -252,12 +258,30 @@ final class DownstreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
         } else {
             channel.flush()
         }
+        let timeout = TimeAmount(exchange.cluster.configuration.responseTimeout)
+        exchange.responseDeadline = channel.eventLoop.assumeIsolated().scheduleTask(in: timeout) { [weak self, weak exchange] in
+            guard let self, let exchange else { return }
+            self.responseTimedOut(exchange, target: target)
+        }
+    }
+
+    private func responseTimedOut(_ exchange: Exchange, target: ClusterRuntime.Target) {
+        guard !closed, self.exchange === exchange, !exchange.responseStarted else { return }
+        exchange.abandonUpstream()
+        if exchange.isUpgrade {
+            return failedAttempt(exchange, target: target, reason: .responseTimeout, error: nil)
+        }
+        exchange.cluster.recordAttempt(target.id, success: false, now: runtime.now())
+        runtime.metrics.upstreamFailure(cluster: exchange.cluster.name, endpoint: target.id, reason: .responseTimeout)
+        self.exchange = nil
+        refuse(.upstreamTimeout)
     }
 
     private func upstreamEvent(_ event: UpstreamHTTPHandler.Event, exchange: Exchange) {
         guard !closed, self.exchange === exchange, let context, let target = exchange.target else { return }
         switch event {
         case .head(let head):
+            exchange.responseDeadline?.cancel()
             if exchange.isUpgrade && head.status == .switchingProtocols {
                 exchange.cluster.recordAttempt(target.id, success: true, now: runtime.now())
                 return completeUpgrade(exchange, response: head, context: context)
@@ -269,7 +293,10 @@ final class DownstreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
             exchange.cluster.recordAttempt(target.id, success: head.status.code < 500, now: runtime.now())
             runtime.metrics.endpoint(cluster: exchange.cluster.name, endpoint: target.id).httpRequests.increment()
             exchange.responseStarted = true
-            exchange.keepAlive = !exchange.isUpgrade && exchange.head.isKeepAlive && !runtime.isShuttingDown
+            // After a request that asked for any protocol upgrade, the HTTP decoder has stopped parsing, so that
+            // connection cannot carry another request.
+            let askedForUpgrade = exchange.head.headers[canonicalForm: "Connection"].contains { $0.lowercased() == "upgrade" }
+            exchange.keepAlive = !exchange.isUpgrade && !askedForUpgrade && exchange.head.isKeepAlive && !runtime.isShuttingDown
             var response = head
             for name in HopByHop.names(in: head.headers) { response.headers.remove(name: name) }
             if !exchange.keepAlive {
@@ -299,11 +326,12 @@ final class DownstreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
                 return closeConnection()
             }
             let retryable = exchange.isUpgrade || [.GET, .HEAD, .OPTIONS].contains(exchange.head.method)
+            let reason: UpstreamFailureReason = error is NIOSSLError ? .tlsFailed : .closedBeforeResponse
             if retryable {
-                failedAttempt(exchange, target: target, reason: .closedBeforeResponse, error: error)
+                failedAttempt(exchange, target: target, reason: reason, error: error)
             } else {
                 exchange.cluster.recordAttempt(target.id, success: false, now: runtime.now())
-                runtime.metrics.upstreamFailure(cluster: exchange.cluster.name, endpoint: target.id, reason: .closedBeforeResponse)
+                runtime.metrics.upstreamFailure(cluster: exchange.cluster.name, endpoint: target.id, reason: reason)
                 self.exchange = nil
                 refuse(.upstreamUnavailable)
             }
@@ -341,23 +369,41 @@ final class DownstreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
         // Swap the pipelines on the next tick, outside the decoders' callbacks. Bytes that arrive meanwhile stay
         // buffered in the decoders, which stopped parsing at the upgrade and hand them on when removed.
         context.eventLoop.assumeIsolated().execute {
+            let downRelay = TunnelRelayHandler(side: .downstream)
+            let upRelay = TunnelRelayHandler(side: .upstream)
+            var logger = connection.logger
+            logger[metadataKey: "endpoint"] = "\(target.id)"
+            let tunnel = Tunnel(
+                id: connection.id,
+                cluster: clusterName,
+                endpoint: target.id,
+                downstream: downRelay,
+                upstream: upRelay,
+                eventLoop: downstream.eventLoop,
+                keepAlive: keepAlive,
+                idleTimeout: runtime.limits.idleTimeout,
+                metrics: endpointMetrics,
+                logger: logger
+            )
             do {
-                let downRelay = TunnelRelayHandler(side: .downstream)
-                let upRelay = TunnelRelayHandler(side: .upstream)
-                var logger = connection.logger
-                logger[metadataKey: "endpoint"] = "\(target.id)"
-                let tunnel = Tunnel(
-                    id: connection.id,
-                    cluster: clusterName,
-                    endpoint: target.id,
-                    downstream: downRelay,
-                    upstream: upRelay,
-                    eventLoop: downstream.eventLoop,
-                    keepAlive: keepAlive,
-                    idleTimeout: runtime.limits.idleTimeout,
-                    metrics: endpointMetrics,
-                    logger: logger
-                )
+                let downSync = downstream.pipeline.syncOperations
+                let upSync = upstream.pipeline.syncOperations
+                let downDecoder = try downSync.context(handlerType: ByteToMessageHandler<HTTPRequestDecoder>.self)
+                let upDecoder = try upSync.context(handlerType: ByteToMessageHandler<HTTPResponseDecoder>.self)
+                let guardContext = try downSync.context(handlerType: RequestHeadGuardHandler.self)
+                let upHandler = try upSync.context(handlerType: UpstreamHTTPHandler.self)
+                let upEncoder = try upSync.context(handlerType: HTTPRequestEncoder.self)
+                try downSync.addHandler(downRelay, position: .after(downDecoder.handler))
+                try upSync.addHandler(upRelay, position: .after(upDecoder.handler))
+                downSync.removeHandler(self, promise: nil)
+                downSync.removeHandler(context: guardContext, promise: nil)
+                upSync.removeHandler(context: upHandler, promise: nil)
+                upSync.removeHandler(context: upEncoder, promise: nil)
+                // Removing the decoders hands on the bytes they held back since the handshake: the
+                // endpoint's first frames go to the client (after the 101), the client's to the endpoint.
+                upSync.removeHandler(context: upDecoder, promise: nil)
+                downSync.removeHandler(context: downDecoder, promise: nil)
+                guard !tunnel.isFinished else { return }
                 endpointMetrics.tunnelsActive.increment()
                 tunnel.onFinish = { tunnel in
                     endpointMetrics.tunnelsActive.decrement()
@@ -365,27 +411,19 @@ final class DownstreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
                     tunnel.logger.info("tunnel closed", metadata: ["messages_down": "\(counts.toDownstream)", "messages_up": "\(counts.toUpstream)"])
                 }
                 runtime.tunnels.register(tunnel)
-                let downSync = downstream.pipeline.syncOperations
-                let upSync = upstream.pipeline.syncOperations
-                let downDecoder = try downSync.context(handlerType: ByteToMessageHandler<HTTPRequestDecoder>.self)
-                let upDecoder = try upSync.context(handlerType: ByteToMessageHandler<HTTPResponseDecoder>.self)
-                try downSync.addHandler(downRelay, position: .after(downDecoder.handler))
-                try upSync.addHandler(upRelay, position: .after(upDecoder.handler))
-                downSync.removeHandler(self, promise: nil)
-                downSync.removeHandler(context: try downSync.context(handlerType: RequestHeadGuardHandler.self), promise: nil)
-                upSync.removeHandler(context: try upSync.context(handlerType: UpstreamHTTPHandler.self), promise: nil)
-                upSync.removeHandler(context: try upSync.context(handlerType: HTTPRequestEncoder.self), promise: nil)
-                upSync.removeHandler(context: upDecoder, promise: nil)
-                downSync.removeHandler(context: downDecoder, promise: nil)
                 if !downstream.isActive || !upstream.isActive {
                     tunnel.finish()
+                } else if runtime.isShuttingDown {
+                    tunnel.initiateClose(.shutdown)
                 } else {
                     // The HTTP handlers may have held back a read while the handshake was in flight.
                     downstream.read()
                     upstream.read()
                 }
             } catch {
-                connection.logger.error("could not switch to tunnel", metadata: ["error": "\(error)"])
+                // A leg closed before the switch (its pipeline is gone): end both; nothing was registered.
+                connection.logger.debug("connection closed during the switch to tunnel", metadata: ["error": "\(error)"])
+                tunnel.finish()
                 upstream.close(promise: nil)
                 downstream.close(promise: nil)
             }

@@ -1,5 +1,6 @@
 import NIOCore
 import NIOHTTP1
+import NIOSSL
 import TetherGatewayCore
 
 /// One request in flight from a downstream connection to an endpoint: the candidates left to try, the body
@@ -28,6 +29,7 @@ final class Exchange {
     var responseStarted = false
     var keepAlive = false
     var readPending = false
+    var responseDeadline: Scheduled<Void>?
 
     init(
         head: HTTPRequestHead,
@@ -53,6 +55,8 @@ final class Exchange {
 
     /// Detaches from and closes the current upstream connection, if any.
     func abandonUpstream() {
+        responseDeadline?.cancel()
+        responseDeadline = nil
         upstreamHandler?.onEvent = nil
         upstreamHandler = nil
         upstream?.close(promise: nil)
@@ -69,5 +73,16 @@ enum HopByHop {
 
     static func names(in headers: HTTPHeaders) -> [String] {
         fixed + headers[canonicalForm: "Connection"].map { $0.lowercased() }
+    }
+}
+
+extension UpstreamFailureReason {
+    /// Classifies a failed connect: timeout, TLS or plain refusal.
+    init(connectError error: Error) {
+        switch error {
+        case ChannelError.connectTimeout: self = .connectTimeout
+        case is NIOSSLError: self = .tlsFailed
+        default: self = .connectFailed
+        }
     }
 }

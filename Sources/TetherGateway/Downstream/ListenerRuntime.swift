@@ -7,7 +7,9 @@ import TetherGatewayCore
 /// reload; connections read them when a request head arrives) and its server channel.
 final class ListenerRuntime: Sendable {
     let name: String
-    private struct Current {
+    /// A listener configuration with its TLS files read: everything a reload must build, and that may fail,
+    /// before it changes anything.
+    struct Current {
         var configuration: ListenerConfiguration
         var routes: RouteTable
         var resolver: ClientIPResolver
@@ -18,10 +20,10 @@ final class ListenerRuntime: Sendable {
 
     init(configuration: ListenerConfiguration) throws {
         name = configuration.name
-        current = NIOLockedValueBox(try Self.make(configuration))
+        current = NIOLockedValueBox(try Self.prepare(configuration))
     }
 
-    private static func make(_ configuration: ListenerConfiguration) throws -> Current {
+    static func prepare(_ configuration: ListenerConfiguration) throws -> Current {
         Current(
             configuration: configuration,
             routes: RouteTable(routes: configuration.routes),
@@ -30,10 +32,9 @@ final class ListenerRuntime: Sendable {
         )
     }
 
-    /// Swaps in a new configuration of this listener (same name and address), re-reading TLS files.
-    func update(_ configuration: ListenerConfiguration) throws {
-        let next = try Self.make(configuration)
-        current.withLockedValue { $0 = next }
+    /// Swaps in a prepared configuration of this listener (same name and address).
+    func commit(_ prepared: Current) {
+        current.withLockedValue { $0 = prepared }
     }
 
     var configuration: ListenerConfiguration { current.withLockedValue { $0.configuration } }

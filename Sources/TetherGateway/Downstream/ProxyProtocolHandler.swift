@@ -24,7 +24,7 @@ final class ProxyProtocolHandler: ChannelInboundHandler, RemovableChannelHandler
         buffered.writeBuffer(&incoming)
         switch ProxyProtocolParser.parse(buffered) {
         case .needMoreData:
-            if buffered.readableBytes > 4096 {
+            if buffered.readableBytes > 16 + ProxyProtocolParser.maxV2PayloadLength {
                 fail("header too long", context: context)
             }
         case .invalid(let reason):

@@ -79,12 +79,16 @@ final class RequestHeadGuardHandler: ChannelDuplexHandler, RemovableChannelHandl
             schedule(headTimeout)
         }
         seen += buffer.readableBytes
-        if seen > maxHeadBytes {
+        if seen <= maxHeadBytes {
+            return context.fireChannelRead(data)
+        }
+        // Over the limit: pass the bytes on first, since a read may carry a small head and its body; the
+        // downstream handler disarms the guard as soon as the decoder has produced the head.
+        context.fireChannelRead(data)
+        if armed {
             armed = false
             refuse(.headTooLarge, context: context)
-            return
         }
-        context.fireChannelRead(data)
     }
 
     private func refuse(_ refusal: GatewayRefusal, context: ChannelHandlerContext) {

@@ -3,8 +3,8 @@ import NIOCore
 import TetherGatewayCore
 
 /// Runs the active health checks of one cluster: every `interval`, one probe per endpoint (concurrently),
-/// results fed to the cluster's rise/fall state machines. Transitions are logged and exported as the
-/// `endpoint_healthy` gauge. Runs until its task is cancelled (on reload or shutdown).
+/// results fed to the cluster's rise/fall state machines. Transitions are logged; the `endpoint_healthy` gauge
+/// is refreshed when metrics are exported. Runs until its task is cancelled (on reload or shutdown).
 struct HealthCheckService: Sendable {
     let cluster: ClusterRuntime
     let runtime: GatewayRuntime
@@ -31,7 +31,6 @@ struct HealthCheckService: Sendable {
                         let success = status.map { check.expectedStatus.contains($0) } ?? false
                         if let transition = cluster.recordHealthCheck(id, success: success) {
                             let healthy = transition == .becameHealthy
-                            runtime.metrics.endpoint(cluster: cluster.name, endpoint: id).healthy.record(healthy ? 1 : 0)
                             logger.notice(
                                 healthy ? "endpoint healthy" : "endpoint unhealthy",
                                 metadata: ["cluster": "\(cluster.name)", "endpoint": "\(id)", "status": "\(status.map(String.init) ?? "no answer")"]

@@ -6,7 +6,11 @@ enum TLSContexts {
     static func server(_ configuration: ServerTLSConfiguration) throws -> NIOSSLContext {
         let chain = try NIOSSLCertificate.fromPEMFile(configuration.certificateFile).map { NIOSSLCertificateSource.certificate($0) }
         let key = try NIOSSLPrivateKey(file: configuration.privateKeyFile, format: .pem)
-        let tls = TLSConfiguration.makeServerConfiguration(certificateChain: chain, privateKey: .privateKey(key))
+        var tls = TLSConfiguration.makeServerConfiguration(certificateChain: chain, privateKey: .privateKey(key))
+        if let clientCA = configuration.clientCAFile {
+            tls.certificateVerification = .noHostnameVerification
+            tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(clientCA))
+        }
         return try NIOSSLContext(configuration: tls)
     }
 

@@ -27,6 +27,8 @@ final class Tunnel {
     private var closeSentTo = [false, false]
     private var gatewayClosed = [false, false]
     private var closeReceivedFrom = [false, false]
+    /// The leg's channel closed (only waited past while the gateway awaits the other leg's close reply).
+    private var legGone = [false, false]
     private var pendingClose: [ByteBuffer?] = [nil, nil]
     private var pendingPing: [ByteBuffer?] = [nil, nil]
     private var lastRead: [NIODeadline]
@@ -167,7 +169,7 @@ final class Tunnel {
     }
 
     private func finishIfCloseHandshakeDone() {
-        let done = (0..<2).allSatisfy { closeSentTo[$0] && closeReceivedFrom[$0] }
+        let done = (0..<2).allSatisfy { legGone[$0] || (closeSentTo[$0] && closeReceivedFrom[$0]) }
         if done { finish() }
     }
 
@@ -175,6 +177,7 @@ final class Tunnel {
 
     func tick(now: NIODeadline) {
         guard state == .open else { return }
+        reportCounters()
         if idleTimeout > .zero, now - lastData >= idleTimeout {
             metrics.timeouts.increment()
             initiateClose(.idle)
@@ -196,7 +199,6 @@ final class Tunnel {
                 injectPending(to: side)
             }
         }
-        reportCounters()
     }
 
     /// Adds what was relayed since the last report to the endpoint's counters.
@@ -224,6 +226,13 @@ final class Tunnel {
     }
 
     func legClosed(_ side: TunnelSide) {
+        legGone[side.rawValue] = true
+        // A leg that goes away once the gateway has sent the other leg its close frame does not cut that leg
+        // short: its close reply is still awaited (at most `closeTimeout`), so it is not reset mid-handshake.
+        let other = side.other.rawValue
+        if state == .closing, !legGone[other], gatewayClosed[other], !closeReceivedFrom[other] {
+            return
+        }
         finish()
     }
 

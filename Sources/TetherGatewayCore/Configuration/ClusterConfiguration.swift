@@ -16,6 +16,9 @@ public struct ClusterConfiguration: Sendable, Equatable {
     public var retries: Int
     /// Upstream TCP (and TLS) connect timeout. Default 5 s.
     public var connectTimeout: Duration
+    /// From the request (or WebSocket handshake) sent to the endpoint to its response head, or the attempt
+    /// fails: a handshake moves on to the next candidate, a plain request gets 504. Default 60 s (long polls).
+    public var responseTimeout: Duration
     /// Closes caused by draining an endpoint are spread evenly over this window. Default 30 s.
     public var drainWindow: Duration
     /// Keep-alive pings on idle tunnel legs.
@@ -33,6 +36,7 @@ public struct ClusterConfiguration: Sendable, Equatable {
         slowStart: Duration = .zero,
         retries: Int = 2,
         connectTimeout: Duration = .seconds(5),
+        responseTimeout: Duration = .seconds(60),
         drainWindow: Duration = .seconds(30),
         keepAlive: KeepAliveConfiguration = .init(),
         upstreamTLS: UpstreamTLSConfiguration? = nil
@@ -46,6 +50,7 @@ public struct ClusterConfiguration: Sendable, Equatable {
         self.slowStart = slowStart
         self.retries = retries
         self.connectTimeout = connectTimeout
+        self.responseTimeout = responseTimeout
         self.drainWindow = drainWindow
         self.keepAlive = keepAlive
         self.upstreamTLS = upstreamTLS

@@ -45,7 +45,7 @@ public struct LimitsConfiguration: Sendable, Equatable {
 /// The admin listener: cluster/endpoint state, drain, reload and Prometheus metrics.
 public struct AdminConfiguration: Sendable, Equatable {
     public var address: HostAndPort
-    /// If set, admin requests must carry `Authorization: Bearer <token>` (except `GET /metrics`).
+    /// If set, admin requests must carry `Authorization: Bearer <token>` (except `GET /metrics` and `GET /health`).
     public var token: String?
 
     public init(address: HostAndPort, token: String? = nil) {

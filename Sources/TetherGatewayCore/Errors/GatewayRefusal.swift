@@ -4,6 +4,7 @@ public enum GatewayRefusal: String, Sendable, CaseIterable {
     case noRoute = "no_route"
     case noHealthyEndpoint = "no_healthy_endpoint"
     case upstreamUnavailable = "upstream_unavailable"
+    case upstreamTimeout = "upstream_timeout"
     case headTooLarge = "head_too_large"
     case headTimeout = "head_timeout"
     case bodyTooLarge = "body_too_large"
@@ -20,6 +21,7 @@ public enum GatewayRefusal: String, Sendable, CaseIterable {
         case .noRoute: 404
         case .noHealthyEndpoint, .tooManyConnections, .shuttingDown: 503
         case .upstreamUnavailable: 502
+        case .upstreamTimeout: 504
         case .headTooLarge: 431
         case .headTimeout: 408
         case .bodyTooLarge: 413
@@ -34,6 +36,7 @@ public enum GatewayRefusal: String, Sendable, CaseIterable {
         case .noRoute: "no route matches this host and path"
         case .noHealthyEndpoint: "no healthy endpoint is available for this route"
         case .upstreamUnavailable: "every endpoint tried failed to answer"
+        case .upstreamTimeout: "the endpoint did not answer in time"
         case .headTooLarge: "request head too large"
         case .headTimeout: "request head not received in time"
         case .bodyTooLarge: "request body too large"
@@ -54,5 +57,6 @@ public enum UpstreamFailureReason: String, Sendable, CaseIterable {
     case tlsFailed = "tls_failed"
     case serverError = "server_error"
     case closedBeforeResponse = "closed_before_response"
+    case responseTimeout = "response_timeout"
     case circuitOpen = "circuit_open"
 }
