@@ -102,6 +102,7 @@ import TetherTesting
         let api = Self.api(harness)
         let id = harness.endpointID(0)
         let client = try await harness.connect()
+        #expect(await eventually { await harness.gateway.tunnelCount() == 1 })
 
         func state() -> EndpointAdminState? { harness.gateway.clusterStatuses().first?.endpoints.first?.state }
 

@@ -10,6 +10,8 @@ import TetherTesting
     private static func openTunnels(_ harness: GatewayHarness, count: Int) async throws -> [WebSocketTestClient] {
         var clients: [WebSocketTestClient] = []
         for _ in 0..<count { clients.append(try await harness.connect()) }
+        // A tunnel is registered a tick after its 101, once both HTTP decoders have left the pipelines.
+        _ = await eventually { await harness.gateway.tunnelCount() == count }
         return clients
     }
 

@@ -363,7 +363,8 @@ final class DownstreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
         sync.removeHandler(context: encoder, promise: nil)
         context.writeAndFlush(NIOAny(RawHTTPResponse.head(status: 101, reason: "Switching Protocols", headers: headers)), promise: nil)
         connection.logger.info("tunnel open", metadata: ["cluster": "\(clusterName)", "endpoint": "\(target.id)"])
-        let keepAlive = exchange.cluster.configuration.keepAlive
+        let cluster = exchange.cluster
+        let keepAlive = cluster.configuration.keepAlive
         let connection = self.connection
         let runtime = self.runtime
         // Swap the pipelines on the next tick, outside the decoders' callbacks. Bytes that arrive meanwhile stay
@@ -385,6 +386,30 @@ final class DownstreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
                 metrics: endpointMetrics,
                 logger: logger
             )
+            func activate(_ tunnel: Tunnel) {
+                guard !tunnel.isFinished else { return }
+                endpointMetrics.tunnelsActive.increment()
+                tunnel.onFinish = { tunnel in
+                    endpointMetrics.tunnelsActive.decrement()
+                    let counts = tunnel.messageCounts
+                    tunnel.logger.info("tunnel closed", metadata: ["messages_down": "\(counts.toDownstream)", "messages_up": "\(counts.toUpstream)"])
+                }
+                runtime.tunnels.register(tunnel)
+                if !downstream.isActive || !upstream.isActive {
+                    tunnel.finish()
+                } else if runtime.isShuttingDown {
+                    tunnel.initiateClose(.shutdown)
+                } else if cluster.adminState(of: target.id) ?? .drain == .drain {
+                    // The endpoint was drained (or removed) while this handshake was in flight, after the
+                    // drain had collected its tunnels: close this one too.
+                    endpointMetrics.drainCloses.increment()
+                    tunnel.initiateClose(.drain)
+                } else {
+                    // The HTTP handlers may have held back a read while the handshake was in flight.
+                    downstream.read()
+                    upstream.read()
+                }
+            }
             do {
                 let downSync = downstream.pipeline.syncOperations
                 let upSync = upstream.pipeline.syncOperations
@@ -399,26 +424,20 @@ final class DownstreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
                 downSync.removeHandler(context: guardContext, promise: nil)
                 upSync.removeHandler(context: upHandler, promise: nil)
                 upSync.removeHandler(context: upEncoder, promise: nil)
-                // Removing the decoders hands on the bytes they held back since the handshake: the
-                // endpoint's first frames go to the client (after the 101), the client's to the endpoint.
-                upSync.removeHandler(context: upDecoder, promise: nil)
-                downSync.removeHandler(context: downDecoder, promise: nil)
-                guard !tunnel.isFinished else { return }
-                endpointMetrics.tunnelsActive.increment()
-                tunnel.onFinish = { tunnel in
-                    endpointMetrics.tunnelsActive.decrement()
-                    let counts = tunnel.messageCounts
-                    tunnel.logger.info("tunnel closed", metadata: ["messages_down": "\(counts.toDownstream)", "messages_up": "\(counts.toUpstream)"])
-                }
-                runtime.tunnels.register(tunnel)
-                if !downstream.isActive || !upstream.isActive {
-                    tunnel.finish()
-                } else if runtime.isShuttingDown {
-                    tunnel.initiateClose(.shutdown)
-                } else {
-                    // The HTTP handlers may have held back a read while the handshake was in flight.
-                    downstream.read()
-                    upstream.read()
+                // Removing the decoders hands on the bytes they held back since the handshake: the endpoint's
+                // first frames go to the client (after the 101), then the client's to the endpoint. A decoder
+                // leaves the pipeline only on the next tick (and the response decoder would take the relay's
+                // writes for HTTP parts until then), so each step waits for the previous one, and the tunnel
+                // is registered (reachable by drains, sweeps and shutdown) only once both are gone.
+                let loop = downstream.eventLoop
+                let upRemoved = loop.makePromise(of: Void.self)
+                upSync.removeHandler(context: upDecoder, promise: upRemoved)
+                upRemoved.futureResult.assumeIsolated().whenComplete { _ in
+                    let downRemoved = loop.makePromise(of: Void.self)
+                    downSync.removeHandler(context: downDecoder, promise: downRemoved)
+                    downRemoved.futureResult.assumeIsolated().whenComplete { _ in
+                        activate(tunnel)
+                    }
                 }
             } catch {
                 // A leg closed before the switch (its pipeline is gone): end both; nothing was registered.

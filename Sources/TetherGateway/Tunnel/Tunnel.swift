@@ -91,7 +91,7 @@ final class Tunnel {
         lastRead[side.rawValue] = now
         pingSentAt[side.rawValue] = nil
         var buffer = buffer
-        while let event = scanners[destination.rawValue].next(&buffer) {
+        while let event = scanners[destination.rawValue].next(&buffer, stopAtFrameEnd: hasPendingInjection(to: destination)) {
             switch event {
             case .passThrough(let bytes):
                 lastData = now
@@ -133,6 +133,10 @@ final class Tunnel {
     }
 
     // MARK: Injection
+
+    private func hasPendingInjection(to side: TunnelSide) -> Bool {
+        pendingClose[side.rawValue] != nil || pendingPing[side.rawValue] != nil
+    }
 
     /// Writes a pending close or ping towards `side` if that direction is at a frame boundary.
     private func injectPending(to side: TunnelSide) {

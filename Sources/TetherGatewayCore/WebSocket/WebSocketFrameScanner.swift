@@ -49,8 +49,10 @@ public struct WebSocketFrameScanner: Sendable {
     }
 
     /// Consumes bytes from `buffer` and returns the next event, or nil once `buffer` is empty (the bytes of a
-    /// partial control frame are then kept inside the scanner).
-    public mutating func next(_ buffer: inout ByteBuffer) -> Event? {
+    /// partial control frame are then kept inside the scanner). Consecutive data frames come back as one
+    /// slice, unless `stopAtFrameEnd` is set: then a slice ends where a frame ends, so the caller can inject a
+    /// frame there (it sets the flag while it has one waiting).
+    public mutating func next(_ buffer: inout ByteBuffer, stopAtFrameEnd: Bool = false) -> Event? {
         guard buffer.readableBytes > 0 else { return nil }
         if holding != nil {
             return continueHolding(&buffer)
@@ -65,6 +67,7 @@ public struct WebSocketFrameScanner: Sendable {
                 count += step
                 if UInt64(step) == remaining {
                     finishFrame()
+                    if stopAtFrameEnd { break scan }
                 } else {
                     phase = .payload(remaining: remaining - UInt64(step))
                 }
@@ -80,6 +83,7 @@ public struct WebSocketFrameScanner: Sendable {
                 count += 1
                 if let length = Self.payloadLength(header) {
                     startPayload(length)
+                    if stopAtFrameEnd && isAtFrameBoundary { break scan }
                 }
             }
         }
