@@ -372,8 +372,6 @@ final class DownstreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
         context.eventLoop.assumeIsolated().execute {
             let downRelay = TunnelRelayHandler(side: .downstream)
             let upRelay = TunnelRelayHandler(side: .upstream)
-            var logger = connection.logger
-            logger[metadataKey: "endpoint"] = "\(target.id)"
             let tunnel = Tunnel(
                 id: connection.id,
                 cluster: clusterName,
@@ -384,7 +382,7 @@ final class DownstreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
                 keepAlive: keepAlive,
                 idleTimeout: runtime.limits.idleTimeout,
                 metrics: endpointMetrics,
-                logger: logger
+                logger: connection.logger
             )
             func activate(_ tunnel: Tunnel) {
                 guard !tunnel.isFinished else { return }
@@ -392,7 +390,7 @@ final class DownstreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
                 tunnel.onFinish = { tunnel in
                     endpointMetrics.tunnelsActive.decrement()
                     let counts = tunnel.messageCounts
-                    tunnel.logger.info("tunnel closed", metadata: ["messages_down": "\(counts.toDownstream)", "messages_up": "\(counts.toUpstream)"])
+                    tunnel.logger.info("tunnel closed", metadata: ["endpoint": "\(tunnel.endpoint)", "messages_down": "\(counts.toDownstream)", "messages_up": "\(counts.toUpstream)"])
                 }
                 runtime.tunnels.register(tunnel)
                 if !downstream.isActive || !upstream.isActive {

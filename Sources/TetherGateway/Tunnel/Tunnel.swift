@@ -19,22 +19,24 @@ final class Tunnel {
     let cluster: String
     let endpoint: String
     let eventLoop: EventLoop
-    var logger: Logger
+    /// The connection's logger (shared, not copied with more metadata: log calls add the endpoint).
+    let logger: Logger
 
-    private let legs: [TunnelRelayHandler]
+    private let legs: SidePair<TunnelRelayHandler>
     /// Indexed by the side the bytes go *to*.
-    private var scanners = [WebSocketFrameScanner(), WebSocketFrameScanner()]
-    private var closeSentTo = [false, false]
-    private var gatewayClosed = [false, false]
-    private var closeReceivedFrom = [false, false]
+    private var scanners = SidePair(repeating: WebSocketFrameScanner())
+    private var closeSentTo = SidePair(repeating: false)
+    private var gatewayClosed = SidePair(repeating: false)
+    private var closeReceivedFrom = SidePair(repeating: false)
     /// The leg's channel closed (only waited past while the gateway awaits the other leg's close reply).
-    private var legGone = [false, false]
-    private var pendingClose: [ByteBuffer?] = [nil, nil]
-    private var pendingPing: [ByteBuffer?] = [nil, nil]
-    private var lastRead: [NIODeadline]
-    private var pingSentAt: [NIODeadline?] = [nil, nil]
+    private var legGone = SidePair(repeating: false)
+    private var pendingClose = SidePair<ByteBuffer?>(repeating: nil)
+    private var pendingPing = SidePair<ByteBuffer?>(repeating: nil)
+    private var lastRead: SidePair<NIODeadline>
+    private var pingSentAt = SidePair<NIODeadline?>(repeating: nil)
     private var lastData: NIODeadline
-    private var reported = (bytes: [0, 0], messages: [0, 0])
+    private var reportedBytes = SidePair(repeating: 0)
+    private var reportedMessages = SidePair(repeating: 0)
 
     private enum State { case open, closing, finished }
     private var state = State.open
@@ -65,7 +67,7 @@ final class Tunnel {
         self.id = id
         self.cluster = cluster
         self.endpoint = endpoint
-        self.legs = [downstream, upstream]
+        self.legs = SidePair(downstream, upstream)
         self.eventLoop = eventLoop
         self.keepAliveInterval = TimeAmount(keepAlive.interval)
         self.keepAliveTimeout = TimeAmount(keepAlive.timeout)
@@ -74,7 +76,7 @@ final class Tunnel {
         self.metrics = metrics
         self.logger = logger
         let now = NIODeadline.now()
-        self.lastRead = [now, now]
+        self.lastRead = SidePair(repeating: now)
         self.lastData = now
         downstream.tunnel = self
         upstream.tunnel = self
@@ -160,7 +162,7 @@ final class Tunnel {
     func initiateClose(_ cause: TunnelCloseCause) {
         guard state == .open else { return }
         state = .closing
-        logger.debug("closing tunnel", metadata: ["cause": "\(cause.reason)"])
+        logger.debug("closing tunnel", metadata: ["endpoint": "\(endpoint)", "cause": "\(cause.reason)"])
         for side in [TunnelSide.downstream, .upstream] where !closeSentTo[side.rawValue] {
             let code = side == .downstream ? cause.downstreamCode : cause.upstreamCode
             pendingClose[side.rawValue] = WebSocketFrameWriter.closeFrame(code: code, reason: cause.reason, masked: side.needsMasking)
@@ -193,7 +195,7 @@ final class Tunnel {
             if let sent = pingSentAt[index] {
                 if now - sent >= keepAliveTimeout {
                     metrics.timeouts.increment()
-                    logger.info("peer stopped answering keep-alive pings", metadata: ["leg": "\(side.label)"])
+                    logger.info("peer stopped answering keep-alive pings", metadata: ["endpoint": "\(endpoint)", "leg": "\(side.label)"])
                     initiateClose(.keepAliveTimeout)
                     return
                 }
@@ -209,11 +211,12 @@ final class Tunnel {
     func reportCounters() {
         let down = scanners[TunnelSide.downstream.rawValue]
         let up = scanners[TunnelSide.upstream.rawValue]
-        metrics.bytesToDownstream.increment(by: Int64(down.byteCount - reported.bytes[0]))
-        metrics.bytesToUpstream.increment(by: Int64(up.byteCount - reported.bytes[1]))
-        metrics.messagesToDownstream.increment(by: Int64(down.messageCount - reported.messages[0]))
-        metrics.messagesToUpstream.increment(by: Int64(up.messageCount - reported.messages[1]))
-        reported = ([down.byteCount, up.byteCount], [down.messageCount, up.messageCount])
+        metrics.bytesToDownstream.increment(by: Int64(down.byteCount - reportedBytes[0]))
+        metrics.bytesToUpstream.increment(by: Int64(up.byteCount - reportedBytes[1]))
+        metrics.messagesToDownstream.increment(by: Int64(down.messageCount - reportedMessages[0]))
+        metrics.messagesToUpstream.increment(by: Int64(up.messageCount - reportedMessages[1]))
+        reportedBytes = SidePair(down.byteCount, up.byteCount)
+        reportedMessages = SidePair(down.messageCount, up.messageCount)
     }
 
     /// Messages relayed so far, per direction (towards downstream, towards upstream).
@@ -241,7 +244,7 @@ final class Tunnel {
     }
 
     func legFailed(_ side: TunnelSide, error: Error) {
-        logger.debug("tunnel leg failed", metadata: ["leg": "\(side.label)", "error": "\(error)"])
+        logger.debug("tunnel leg failed", metadata: ["endpoint": "\(endpoint)", "leg": "\(side.label)", "error": "\(error)"])
         finish()
     }
 
@@ -250,12 +253,12 @@ final class Tunnel {
         guard state != .finished else { return }
         state = .finished
         reportCounters()
-        for leg in legs {
+        for leg in legs.both {
             leg.context?.close(promise: nil)
         }
         onFinish?(self)
         onFinish = nil
-        for leg in legs {
+        for leg in legs.both {
             leg.tunnel = nil
         }
     }

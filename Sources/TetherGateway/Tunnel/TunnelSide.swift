@@ -10,3 +10,33 @@ enum TunnelSide: Int, Sendable {
 
     var label: String { self == .downstream ? "downstream" : "upstream" }
 }
+
+/// One value per side of a tunnel, stored inline (a two-element array would be one more heap allocation per
+/// tunnel, and an idle tunnel should cost as little as possible). Subscripted by side or by its raw value.
+struct SidePair<Value> {
+    private var downstream: Value
+    private var upstream: Value
+
+    init(_ downstream: Value, _ upstream: Value) {
+        self.downstream = downstream
+        self.upstream = upstream
+    }
+
+    init(repeating value: Value) {
+        self.init(value, value)
+    }
+
+    subscript(side: TunnelSide) -> Value {
+        get { side == .downstream ? downstream : upstream }
+        set {
+            if side == .downstream { downstream = newValue } else { upstream = newValue }
+        }
+    }
+
+    subscript(index: Int) -> Value {
+        get { self[TunnelSide(rawValue: index)!] }
+        set { self[TunnelSide(rawValue: index)!] = newValue }
+    }
+
+    var both: [Value] { [downstream, upstream] }
+}

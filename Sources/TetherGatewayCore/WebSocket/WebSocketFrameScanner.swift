@@ -26,7 +26,7 @@ public struct WebSocketFrameScanner: Sendable {
 
     private var phase: Phase = .header
     /// Header bytes of the current frame seen so far (a header is at most 14 bytes).
-    private var header: [UInt8] = []
+    private var header = FrameHeaderBytes()
     /// The current frame is a control frame being held until complete.
     private var holding: ByteBuffer?
     private var currentFin = false
@@ -37,9 +37,7 @@ public struct WebSocketFrameScanner: Sendable {
     /// Total bytes consumed.
     public private(set) var byteCount = 0
 
-    public init() {
-        header.reserveCapacity(14)
-    }
+    public init() {}
 
     /// True when nothing of the current frame has been forwarded, so a frame may be injected before it.
     public var isAtFrameBoundary: Bool {
@@ -81,7 +79,7 @@ public struct WebSocketFrameScanner: Sendable {
                 }
                 header.append(byte)
                 count += 1
-                if let length = Self.payloadLength(header) {
+                if let length = header.payloadLength {
                     startPayload(length)
                     if stopAtFrameEnd && isAtFrameBoundary { break scan }
                 }
@@ -94,7 +92,7 @@ public struct WebSocketFrameScanner: Sendable {
     private mutating func startPayload(_ length: UInt64) {
         currentFin = header[0] & 0x80 != 0
         currentOpcode = header[0] & 0x0F
-        header.removeAll(keepingCapacity: true)
+        header.removeAll()
         if length == 0 {
             finishFrame()
         } else {
@@ -118,7 +116,7 @@ public struct WebSocketFrameScanner: Sendable {
                 byteCount += 1
                 header.append(byte)
                 holding!.writeInteger(byte)
-                guard let length = Self.payloadLength(header) else { continue }
+                guard let length = header.payloadLength else { continue }
                 let fin = header[0] & 0x80 != 0
                 if length > 125 || !fin {
                     // Invalid control frame: stop holding, forward what we have and stream the rest.
@@ -128,7 +126,7 @@ public struct WebSocketFrameScanner: Sendable {
                     return .passThrough(held)
                 }
                 let headerBytes = header
-                header.removeAll(keepingCapacity: true)
+                header.removeAll()
                 if length == 0 {
                     return completeControlFrame(header: headerBytes)
                 }
@@ -149,17 +147,17 @@ public struct WebSocketFrameScanner: Sendable {
         return nil
     }
 
-    private var pendingControlHeader: [UInt8] = []
+    private var pendingControlHeader = FrameHeaderBytes()
 
-    private mutating func completeControlFrame(header headerBytes: [UInt8]) -> Event {
+    private mutating func completeControlFrame(header headerBytes: FrameHeaderBytes) -> Event {
         let raw = holding!
         holding = nil
-        pendingControlHeader = []
+        pendingControlHeader = FrameHeaderBytes()
         let headerLength = headerBytes.count
         var payload = raw.getSlice(at: raw.readerIndex + headerLength, length: raw.readableBytes - headerLength)!
-        if headerBytes[1] & 0x80 != 0 {
-            let key = Array(headerBytes[(headerLength - 4)...])
-            payload = Self.unmask(payload, key: key)
+        if headerBytes.isMasked {
+            let key = headerBytes.maskKey
+            payload = Self.unmask(payload, key: [key.0, key.1, key.2, key.3])
         }
         return .control(WebSocketControlFrame(opcode: headerBytes[0] & 0x0F, payload: payload, raw: raw))
     }
@@ -171,20 +169,5 @@ public struct WebSocketFrameScanner: Sendable {
             out.writeInteger(byte ^ key[i & 3])
         }
         return out
-    }
-
-    /// The payload length once `header` holds a complete frame header, else nil.
-    static func payloadLength(_ header: [UInt8]) -> UInt64? {
-        guard header.count >= 2 else { return nil }
-        let masked = header[1] & 0x80 != 0
-        let short = header[1] & 0x7F
-        let extended = short == 126 ? 2 : short == 127 ? 8 : 0
-        guard header.count == 2 + extended + (masked ? 4 : 0) else { return nil }
-        if extended == 0 { return UInt64(short) }
-        var length: UInt64 = 0
-        for byte in header[2..<(2 + extended)] {
-            length = length << 8 | UInt64(byte)
-        }
-        return length
     }
 }
