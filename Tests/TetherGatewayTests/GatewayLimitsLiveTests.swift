@@ -81,4 +81,22 @@ import TetherTesting
         try await first.close()
         try await second.close()
     }
+
+    @Test func gatewayWideConnectionLimitGets503AndFreesOnClose() async throws {
+        let harness = try await GatewayHarness.start(servers: 1) { $0.limits.maxConnections = 1 }
+        defer { Task { await harness.stop() } }
+        let first = try await harness.connect()
+        let refused = try await RawTCPConnection.connect(port: harness.port)
+        let response = try await refused.readHTTPResponse()
+        #expect(response.status == 503)
+        #expect(response.headers["retry-after"] != nil)
+        #expect(await refused.waitForClose())
+        try await first.send(text: "unaffected")
+        #expect(try await first.receive() == .text("unaffected"))
+        try await first.close()
+        try await first.waitForClosure()
+        #expect(await eventually { harness.gateway.openConnectionCount == 0 })
+        let again = try await harness.connect()
+        try await again.close()
+    }
 }

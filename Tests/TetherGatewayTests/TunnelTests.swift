@@ -400,7 +400,7 @@ private final class TunnelFixture {
             idleTimeout: idleTimeout,
             closeTimeout: closeTimeout,
             metrics: GatewayMetrics(factory: metrics).endpoint(cluster: "app", endpoint: "10.0.0.1:80"),
-            logger: logger
+            logger: { logger }
         )
         let finishes = self.finishes
         tunnel.onFinish = { _ in finishes.count += 1 }

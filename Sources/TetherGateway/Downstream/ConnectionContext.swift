@@ -16,17 +16,23 @@ final class ConnectionContext {
     /// The per-IP connection slot this connection holds, released when it closes.
     var countedIP: String?
     let isTLS: Bool
-    var logger: Logger
+    private let baseLogger: Logger
 
     init(id: ConnectionID, listener: ListenerRuntime, peer: SocketAddress?, isTLS: Bool, logger: Logger) {
         self.id = id
         self.listener = listener
         self.peerIP = peer?.ipAddress.flatMap(IPAddress.init(parsing:))
         self.isTLS = isTLS
-        var logger = logger
+        self.baseLogger = logger
+    }
+
+    /// A logger carrying `conn` and `listener`. Made when something is logged rather than stored: metadata
+    /// would cost every idle connection a dictionary, and connections are logged only on their few events.
+    var logger: Logger {
+        var logger = baseLogger
         logger[metadataKey: "conn"] = "\(id)"
         logger[metadataKey: "listener"] = "\(listener.name)"
-        self.logger = logger
+        return logger
     }
 
     /// The address the gateway treats as the direct peer: the PROXY protocol source if any, else the socket peer.

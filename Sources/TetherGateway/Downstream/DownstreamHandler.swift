@@ -382,7 +382,7 @@ final class DownstreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
                 keepAlive: keepAlive,
                 idleTimeout: runtime.limits.idleTimeout,
                 metrics: endpointMetrics,
-                logger: connection.logger
+                logger: { connection.logger }
             )
             func activate(_ tunnel: Tunnel) {
                 guard !tunnel.isFinished else { return }

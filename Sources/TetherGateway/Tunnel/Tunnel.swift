@@ -19,8 +19,9 @@ final class Tunnel {
     let cluster: String
     let endpoint: String
     let eventLoop: EventLoop
-    /// The connection's logger (shared, not copied with more metadata: log calls add the endpoint).
-    let logger: Logger
+    /// A logger carrying the connection's metadata, made on demand (see ``ConnectionContext/logger``).
+    var logger: Logger { makeLogger() }
+    private let makeLogger: () -> Logger
 
     private let legs: SidePair<TunnelRelayHandler>
     /// Indexed by the side the bytes go *to*.
@@ -62,7 +63,7 @@ final class Tunnel {
         idleTimeout: Duration,
         closeTimeout: TimeAmount = .seconds(5),
         metrics: EndpointMetrics,
-        logger: Logger
+        logger: @escaping () -> Logger
     ) {
         self.id = id
         self.cluster = cluster
@@ -74,7 +75,7 @@ final class Tunnel {
         self.idleTimeout = TimeAmount(idleTimeout)
         self.closeTimeout = closeTimeout
         self.metrics = metrics
-        self.logger = logger
+        self.makeLogger = logger
         let now = NIODeadline.now()
         self.lastRead = SidePair(repeating: now)
         self.lastData = now
