@@ -60,7 +60,10 @@ final class DownstreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
         case .end:
             guard let exchange else { return }
             exchange.requestEnded = true
-            exchange.upstreamHandler?.send(.end(nil), flush: true)
+            if let upstream = exchange.upstreamHandler {
+                upstream.send(.end(nil), flush: true)
+                armResponseDeadline(exchange)
+            }
         }
     }
 
@@ -255,11 +258,18 @@ final class DownstreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
         }
         if exchange.requestEnded {
             handler.send(.end(nil), flush: true)
+            armResponseDeadline(exchange)
         } else {
             channel.flush()
         }
+    }
+
+    /// Starts the endpoint's `response_timeout` once the whole request has been sent (a slow upload is not
+    /// the endpoint's fault).
+    private func armResponseDeadline(_ exchange: Exchange) {
+        guard let target = exchange.target, let upstream = exchange.upstream, exchange.responseDeadline == nil else { return }
         let timeout = TimeAmount(exchange.cluster.configuration.responseTimeout)
-        exchange.responseDeadline = channel.eventLoop.assumeIsolated().scheduleTask(in: timeout) { [weak self, weak exchange] in
+        exchange.responseDeadline = upstream.eventLoop.assumeIsolated().scheduleTask(in: timeout) { [weak self, weak exchange] in
             guard let self, let exchange else { return }
             self.responseTimedOut(exchange, target: target)
         }
@@ -397,9 +407,9 @@ final class DownstreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
                     tunnel.finish()
                 } else if runtime.isShuttingDown {
                     tunnel.initiateClose(.shutdown)
-                } else if cluster.adminState(of: target.id) ?? .drain == .drain {
-                    // The endpoint was drained (or removed) while this handshake was in flight, after the
-                    // drain had collected its tunnels: close this one too.
+                } else if runtime.cluster(named: clusterName) !== cluster || cluster.adminState(of: target.id) ?? .drain == .drain {
+                    // The endpoint (or its whole cluster) was drained or removed while this handshake was in
+                    // flight, after the drain had collected its tunnels: close this one too.
                     endpointMetrics.drainCloses.increment()
                     tunnel.initiateClose(.drain)
                 } else {

@@ -14,7 +14,7 @@ public struct ClusterConfiguration: Sendable, Equatable {
     public var slowStart: Duration
     /// Extra candidates tried after a failed connect or a 5xx before `101`. Default 2.
     public var retries: Int
-    /// Upstream TCP (and TLS) connect timeout. Default 5 s.
+    /// Upstream TCP connect timeout (a TLS handshake then counts against `responseTimeout`). Default 5 s.
     public var connectTimeout: Duration
     /// From the request (or WebSocket handshake) sent to the endpoint to its response head, or the attempt
     /// fails: a handshake moves on to the next candidate, a plain request gets 504. Default 60 s (long polls).

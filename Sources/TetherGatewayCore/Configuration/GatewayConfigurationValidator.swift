@@ -216,6 +216,7 @@ private struct Checker {
             fail("\(path).retries", "must be in 0...10 (got \(cluster.retries))")
         }
         positive(cluster.connectTimeout, at: "\(path).connect_timeout")
+        positive(cluster.responseTimeout, at: "\(path).response_timeout")
         nonNegative(cluster.drainWindow, at: "\(path).drain_window")
         nonNegative(cluster.slowStart, at: "\(path).slow_start")
 
