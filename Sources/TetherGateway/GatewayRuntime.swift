@@ -102,8 +102,10 @@ final class GatewayRuntime: Sendable {
         connectors.withLockedValue { $0 = newConnectors }
         limitsBox.withLockedValue { $0 = limits }
         upgradeLimiter.withLockedValue { limiter in
-            if limiter?.ratePerSecond != limits.upgradesPerIPPerSecond || limiter?.burst != limits.upgradeBurst {
-                limiter = Self.makeLimiter(limits)
+            // Rebuilt (and so every bucket refilled) only when the rate or burst really changed.
+            let next = Self.makeLimiter(limits)
+            if limiter?.ratePerSecond != next?.ratePerSecond || limiter?.burst != next?.burst {
+                limiter = next
             }
         }
         return removed

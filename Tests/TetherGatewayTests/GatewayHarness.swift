@@ -102,3 +102,65 @@ func silentServer() async throws -> Channel {
         .bind(host: "127.0.0.1", port: 0)
         .get()
 }
+
+/// A loopback endpoint that records the raw bytes it receives and answers each request with `response`
+/// once it has seen `requestEnd`; with `response` nil it closes (FIN) instead of answering.
+final class CaptureServer: Sendable {
+    let channel: Channel
+    private let received: NIOLockedValueBox<[UInt8]>
+
+    var text: String { String(decoding: received.withLockedValue { $0 }, as: UTF8.self) }
+    var port: Int { channel.localAddress!.port! }
+
+    static func start(requestEnd: String = "\r\n\r\n", response: String?) async throws -> CaptureServer {
+        let received = NIOLockedValueBox<[UInt8]>([])
+        let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(Handler(received: received, requestEnd: requestEnd, response: response))
+                }
+            }
+            .bind(host: "127.0.0.1", port: 0)
+            .get()
+        return CaptureServer(channel: channel, received: received)
+    }
+
+    private init(channel: Channel, received: NIOLockedValueBox<[UInt8]>) {
+        self.channel = channel
+        self.received = received
+    }
+
+    func stop() async {
+        try? await channel.close()
+    }
+
+    private final class Handler: ChannelInboundHandler {
+        typealias InboundIn = ByteBuffer
+        typealias OutboundOut = ByteBuffer
+        let received: NIOLockedValueBox<[UInt8]>
+        let requestEnd: String
+        let response: String?
+        var mine: [UInt8] = []
+
+        init(received: NIOLockedValueBox<[UInt8]>, requestEnd: String, response: String?) {
+            self.received = received
+            self.requestEnd = requestEnd
+            self.response = response
+        }
+
+        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+            let bytes = Array(unwrapInboundIn(data).readableBytesView)
+            mine += bytes
+            received.withLockedValue { $0 += bytes }
+            guard String(decoding: mine, as: UTF8.self).hasSuffix(requestEnd) else { return }
+            mine = []
+            if let response {
+                context.writeAndFlush(wrapOutboundOut(ByteBuffer(string: response)), promise: nil)
+            } else {
+                context.close(promise: nil)
+            }
+        }
+    }
+}
+
+import NIOConcurrencyHelpers

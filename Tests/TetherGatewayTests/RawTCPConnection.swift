@@ -15,6 +15,7 @@ final class RawTCPConnection: Sendable {
     static func connect(host: String = "127.0.0.1", port: Int) async throws -> RawTCPConnection {
         let received = NIOLockedValueBox<[UInt8]>([])
         let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .channelOption(.allowRemoteHalfClosure, value: true)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(Collector(received: received))
@@ -76,6 +77,11 @@ final class RawTCPConnection: Sendable {
         try? await channel.close()
     }
 
+    /// Sends FIN, keeping the receiving side open.
+    func shutdownOutput() async {
+        try? await channel.close(mode: .output)
+    }
+
     private final class Collector: ChannelInboundHandler {
         typealias InboundIn = ByteBuffer
         let received: NIOLockedValueBox<[UInt8]>
@@ -87,6 +93,13 @@ final class RawTCPConnection: Sendable {
         func channelRead(context: ChannelHandlerContext, data: NIOAny) {
             let buffer = unwrapInboundIn(data)
             received.withLockedValue { $0 += buffer.readableBytesView }
+        }
+
+        func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+            // The peer's FIN ends the test connection (``waitForClose()`` watches for that).
+            if let event = event as? ChannelEvent, event == .inputClosed {
+                context.close(promise: nil)
+            }
         }
     }
 }

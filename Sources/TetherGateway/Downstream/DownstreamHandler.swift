@@ -21,6 +21,9 @@ final class DownstreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private var context: ChannelHandlerContext?
     private var exchange: Exchange?
     private var closed = false
+    /// Between the relayed `101` and the tunnel taking over both connections.
+    private var switchingToTunnel = false
+    private var clientInputClosedDuringSwitch = false
 
     init(connection: ConnectionContext, runtime: GatewayRuntime, headGuard: RequestHeadGuardHandler) {
         self.connection = connection
@@ -53,7 +56,7 @@ final class DownstreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
                 return refuse(.bodyTooLarge)
             }
             if let upstream = exchange.upstreamHandler {
-                upstream.send(.body(.byteBuffer(body)), flush: false)
+                upstream.send(.body(.byteBuffer(body)), flush: true)
             } else {
                 exchange.bufferedBody.writeBuffer(&body)
             }
@@ -68,8 +71,9 @@ final class DownstreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func read(context: ChannelHandlerContext) {
-        // While a request is being answered, the next one waits (no pipelining); bodies still flow.
-        if let exchange, exchange.requestEnded {
+        // While a request is being answered, the next one waits (no pipelining); a body flows only as fast as
+        // the endpoint takes it.
+        if let exchange, exchange.requestEnded || exchange.upstream?.isWritable == false {
             exchange.readPending = true
             return
         }
@@ -79,6 +83,20 @@ final class DownstreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
     func channelWritabilityChanged(context: ChannelHandlerContext) {
         exchange?.upstreamHandler?.readsAllowed = context.channel.isWritable
         context.fireChannelWritabilityChanged()
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        guard let event = event as? ChannelEvent, event == .inputClosed else {
+            return context.fireUserInboundEventTriggered(event)
+        }
+        // The client sent FIN. Idle: close now, so its slots are not held until the keep-alive timeout. In
+        // an exchange: finish answering it, then close. During a handshake: remembered for the tunnel.
+        if switchingToTunnel {
+            clientInputClosedDuringSwitch = true
+            return
+        }
+        guard let exchange else { return closeConnection() }
+        exchange.clientInputClosed = true
     }
 
     func channelInactive(context: ChannelHandlerContext) {
@@ -168,6 +186,10 @@ final class DownstreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
         var headers = head.headers
         if !isUpgrade {
             for name in HopByHop.names(in: headers) { headers.remove(name: name) }
+            if HopByHop.isChunked(head.headers) {
+                headers.remove(name: "Content-Length")
+                headers.replaceOrAdd(name: "Transfer-Encoding", value: "chunked")
+            }
             headers.replaceOrAdd(name: "Connection", value: "close")
         }
         let peer = connection.directPeerIP?.description ?? "unknown"
@@ -246,6 +268,11 @@ final class DownstreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
             guard let self, let exchange else { return }
             self.upstreamEvent(event, exchange: exchange)
         }
+        handler.onWritable = { [weak self, weak exchange] in
+            guard let self, let exchange, self.exchange === exchange, exchange.readPending, !exchange.requestEnded else { return }
+            exchange.readPending = false
+            self.context?.read()
+        }
         var head = exchange.upstreamHead
         if !exchange.isUpgrade, exchange.requestEnded, exchange.bufferedBody.readableBytes == 0,
             head.headers["Content-Length"].isEmpty, head.method != .GET, head.method != .HEAD
@@ -303,10 +330,15 @@ final class DownstreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
             exchange.cluster.recordAttempt(target.id, success: head.status.code < 500, now: runtime.now())
             runtime.metrics.endpoint(cluster: exchange.cluster.name, endpoint: target.id).httpRequests.increment()
             exchange.responseStarted = true
+            let clientGone = exchange.clientInputClosed
             // After a request that asked for any protocol upgrade, the HTTP decoder has stopped parsing, so that
             // connection cannot carry another request.
             let askedForUpgrade = exchange.head.headers[canonicalForm: "Connection"].contains { $0.lowercased() == "upgrade" }
-            exchange.keepAlive = !exchange.isUpgrade && !askedForUpgrade && exchange.head.isKeepAlive && !runtime.isShuttingDown
+            // HTTP/1.0 has no chunking: a response without a length ends when the connection does. A HEAD
+            // response without a length may be re-framed by the encoder, so it ends the connection too.
+            let unsized = head.headers["Content-Length"].isEmpty && head.status != .noContent && head.status != .notModified
+            let needsClose = unsized && (exchange.head.version == .http1_0 || exchange.head.method == .HEAD)
+            exchange.keepAlive = !exchange.isUpgrade && !askedForUpgrade && !needsClose && !clientGone && exchange.head.isKeepAlive && !runtime.isShuttingDown
             var response = head
             for name in HopByHop.names(in: head.headers) { response.headers.remove(name: name) }
             if !exchange.keepAlive {
@@ -361,8 +393,11 @@ final class DownstreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
             let value = codec.encode(endpointID: target.id, now: runtime.now())
             headers.append(("Set-Cookie", codec.setCookieHeader(value: value, secure: connection.isTLS)))
         }
-        exchange.upstreamHandler?.onEvent = nil
+        let upstreamHandler = exchange.upstreamHandler
+        upstreamHandler?.onEvent = nil
+        upstreamHandler?.onWritable = nil
         self.exchange = nil
+        switchingToTunnel = true
         let downstream = context.channel
         let sync = downstream.pipeline.syncOperations
         guard let encoder = try? sync.context(handlerType: HTTPResponseEncoder.self) else {
@@ -403,6 +438,14 @@ final class DownstreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
                     tunnel.logger.info("tunnel closed", metadata: ["endpoint": "\(tunnel.endpoint)", "messages_down": "\(counts.toDownstream)", "messages_up": "\(counts.toUpstream)"])
                 }
                 runtime.tunnels.register(tunnel)
+                // Bytes the decoders handed on were written without a flush; a FIN that came during the
+                // switch is passed on now; and the HTTP handlers may have held back a read.
+                downstream.flush()
+                upstream.flush()
+                if self.clientInputClosedDuringSwitch { tunnel.inputClosed(.downstream) }
+                if upstreamHandler?.inputClosedAfterResponse == true { tunnel.inputClosed(.upstream) }
+                downstream.read()
+                upstream.read()
                 if !downstream.isActive || !upstream.isActive {
                     tunnel.finish()
                 } else if runtime.isShuttingDown {
@@ -412,10 +455,6 @@ final class DownstreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
                     // flight, after the drain had collected its tunnels: close this one too.
                     endpointMetrics.drainCloses.increment()
                     tunnel.initiateClose(.drain)
-                } else {
-                    // The HTTP handlers may have held back a read while the handshake was in flight.
-                    downstream.read()
-                    upstream.read()
                 }
             }
             do {

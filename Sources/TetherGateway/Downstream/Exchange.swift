@@ -30,6 +30,8 @@ final class Exchange {
     var keepAlive = false
     var readPending = false
     var responseDeadline: Scheduled<Void>?
+    /// The client half-closed while this exchange was in flight.
+    var clientInputClosed = false
 
     init(
         head: HTTPRequestHead,
@@ -67,12 +69,21 @@ final class Exchange {
 @available(*, unavailable)
 extension Exchange: Sendable {}
 
-/// Hop-by-hop headers (RFC 9110 §7.6.1) that a proxy must not forward, plus any that `Connection` names.
+/// Hop-by-hop headers (RFC 9110 §7.6.1) that a proxy must not forward, plus any that `Connection` names,
+/// except the ones that frame or address the message (a client must not be able to strip those through
+/// `Connection` and smuggle a second request to the endpoint).
 enum HopByHop {
     private static let fixed = ["connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade"]
+    private static let protected: Set<String> = ["content-length", "transfer-encoding", "host"]
 
     static func names(in headers: HTTPHeaders) -> [String] {
-        fixed + headers[canonicalForm: "Connection"].map { $0.lowercased() }
+        fixed + headers[canonicalForm: "Connection"].map { $0.lowercased() }.filter { !protected.contains($0) }
+    }
+
+    /// Whether the message's body is chunked (then the forwarded message must say so again, since the
+    /// codec writes the body parts it is given with the framing its head announces).
+    static func isChunked(_ headers: HTTPHeaders) -> Bool {
+        headers[canonicalForm: "Transfer-Encoding"].contains { $0.lowercased() == "chunked" }
     }
 }
 

@@ -17,6 +17,11 @@ final class UpstreamHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     var onEvent: ((Event) -> Void)?
+    /// Called when the connection becomes writable again (the downstream resumes reading a request body).
+    var onWritable: (() -> Void)?
+    /// The endpoint sent FIN after its complete response (a `101` followed by a close, say): the tunnel
+    /// replays it once it takes over.
+    private(set) var inputClosedAfterResponse = false
     private(set) var context: ChannelHandlerContext?
     private var responseEnded = false
     private var pendingRead = false
@@ -58,6 +63,27 @@ final class UpstreamHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
         } else {
             pendingRead = true
         }
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        guard let event = event as? ChannelEvent, event == .inputClosed else {
+            return context.fireUserInboundEventTriggered(event)
+        }
+        if responseEnded {
+            inputClosedAfterResponse = true
+            return
+        }
+        // The endpoint closed (crashed, restarted) before answering: a failed attempt, not a wait for the
+        // response timeout.
+        let callback = onEvent
+        onEvent = nil
+        callback?(.failed(ChannelError.eof))
+        context.close(promise: nil)
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable { onWritable?() }
+        context.fireChannelWritabilityChanged()
     }
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {
