@@ -21,18 +21,11 @@ from collections import Counter, defaultdict
 
 BEHAVIORS = ["OK", "NON-STRICT", "INFORMATIONAL", "UNIMPLEMENTED", "FAILED"]
 
-# Cases the reference echo server (scripts/autobahn/echo_server.py, Python `websockets` 17.4) is known to
+# Cases the reference echo server (scripts/autobahn/echo_server.py, Autobahn's own library) is known to
 # fail, with the exact outcome: (behavior, behaviorClose, remoteCloseCode) -> why. A FAILED case with
 # exactly this outcome is reported but not counted as a problem; any other agent must still match the
-# reference on it, so the gateway relaying the echo server's close faithfully passes, and anything else
-# does not.
-KNOWN_DEVIATIONS = {
-    "7.1.5": (
-        ("FAILED", "WRONG CODE", 1002),
-        "websockets answers a close frame that arrives between the fragments of a message with 1002"
-        " 'incomplete fragmented message'; Autobahn expects 1000",
-    ),
-}
+# reference on it. Empty: the reference server passes every case, so any FAILED fails the run.
+KNOWN_DEVIATIONS: dict = {}
 
 
 def case_key(case_id: str):

@@ -1,61 +1,46 @@
-#!/usr/bin/env python3
-"""A conformant WebSocket echo server for the Autobahn runs: the reference upstream behind the gateway.
+#!/usr/bin/env python2
+"""The conformant WebSocket echo server for the Autobahn runs: the reference upstream behind the gateway.
 
-Usage: echo_server.py PORT
+Usage: echo_server.py PORT     (run with the Python 2.7 of the wstest virtualenv, see scripts/lib/python.sh)
 
-Listens on 127.0.0.1:PORT (loopback only) and echoes every message back with its type (text stays text,
-binary stays binary), on any path. Built on the `websockets` library (asyncio implementation) with its
-default permessage-deflate support, no message size limit (Autobahn 9.* sends up to 16 MiB) nor a
-practical fragment count limit, and no keep-alive pings, so the only frames on the wire are the ones the test case causes. Stops on SIGTERM or
-SIGINT.
+Built on the `autobahn` library that Autobahn|Testsuite itself ships (0.10.9, Twisted), the reference
+implementation the suite is written against: it validates UTF-8 incrementally, accepts a close frame
+between the fragments of a message (case 7.1.5, where the `websockets` library answers 1002), and accepts
+every permessage-deflate offer (cases 12.* and 13.*). Listens on 127.0.0.1:PORT only, echoes every message
+with its type (text stays text, binary stays binary) on any path, with no message size limit (9.* sends
+up to 16 MiB) and no keep-alive pings, so the only frames on the wire are the ones a case causes.
+Stops on SIGTERM or SIGINT.
 """
-import asyncio
-import logging
-import os
-import signal
 import sys
 
-# websockets refuses messages of more than 4096 fragments by default (close 1009 "too many fragments");
-# Autobahn 9.3.*/9.4.* send 4 MiB in fragments as small as 64 bytes (65,536 fragments). The limit is read
-# from the environment when the library is imported.
-os.environ.setdefault("WEBSOCKETS_MAX_FRAGMENTS", str(1 << 20))
-
-from websockets.asyncio.server import serve
-from websockets.exceptions import ConnectionClosed
+from twisted.internet import reactor
+from autobahn.twisted.websocket import WebSocketServerFactory, WebSocketServerProtocol
+from autobahn.websocket.compress import PerMessageDeflateOffer, PerMessageDeflateOfferAccept
 
 
-async def echo(connection) -> None:
-    try:
-        async for message in connection:
-            await connection.send(message)
-    except ConnectionClosed:
-        pass
+class EchoProtocol(WebSocketServerProtocol):
+    def onMessage(self, payload, isBinary):
+        self.sendMessage(payload, isBinary)
 
 
-async def main(port: int) -> None:
-    stop = asyncio.get_running_loop().create_future()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        asyncio.get_running_loop().add_signal_handler(signum, stop.cancel)
-    async with serve(
-        echo,
-        "127.0.0.1",
-        port,
-        max_size=None,
-        ping_interval=None,
-        compression="deflate",
-        server_header=None,
-    ):
-        print(f"echo_server: listening on 127.0.0.1:{port}", flush=True)
-        try:
-            await stop
-        except asyncio.CancelledError:
-            pass
+def accept_deflate(offers):
+    for offer in offers:
+        if isinstance(offer, PerMessageDeflateOffer):
+            return PerMessageDeflateOfferAccept(offer)
+    return None
+
+
+def main():
+    port = int(sys.argv[1])
+    # No URL: the Host header then carries the gateway's port, which must not be checked against ours.
+    factory = WebSocketServerFactory()
+    factory.protocol = EchoProtocol
+    factory.setProtocolOptions(perMessageCompressionAccept=accept_deflate, autoPingInterval=0)
+    reactor.listenTCP(port, factory, interface="127.0.0.1")
+    print("echo_server: listening on 127.0.0.1:%d" % port)
+    sys.stdout.flush()
+    reactor.run()
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 2:
-        sys.exit("usage: echo_server.py PORT")
-    # Autobahn's protocol-violation cases make the library log failed handshakes and closes at INFO and
-    # ERROR; keep only warnings and worse so the log stays readable.
-    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    asyncio.run(main(int(sys.argv[1])))
+    main()
