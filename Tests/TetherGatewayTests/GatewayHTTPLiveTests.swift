@@ -54,4 +54,17 @@ import TetherTesting
         #expect(await connection.waitForClose())
         #expect(await eventually { harness.gateway.openConnectionCount == 0 })
     }
+
+    @Test func pipelinedRequestsAreAnsweredInOrder() async throws {
+        let harness = try await GatewayHarness.start(servers: 1)
+        defer { Task { await harness.stop() } }
+        let connection = try await RawTCPConnection.connect(port: harness.port)
+        try await connection.send("GET /a HTTP/1.1\r\nHost: x\r\n\r\nGET /b HTTP/1.1\r\nHost: x\r\n\r\nGET /c HTTP/1.1\r\nHost: x\r\n\r\n")
+        for path in ["/a", "/b", "/c"] {
+            let response = try await connection.readHTTPResponse()
+            #expect(response.status == 200)
+            #expect(response.body.contains(path))
+        }
+        await connection.close()
+    }
 }

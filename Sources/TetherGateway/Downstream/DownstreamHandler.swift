@@ -42,7 +42,16 @@ final class DownstreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
     // MARK: Inbound
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        switch unwrapInboundIn(data) {
+        let part = unwrapInboundIn(data)
+        if let exchange, exchange.requestEnded {
+            // A pipelined request: it waits, bounded, until the current response is done.
+            return queuePipelined(part)
+        }
+        handle(part, context: context)
+    }
+
+    private func handle(_ part: HTTPServerRequestPart, context: ChannelHandlerContext) {
+        switch part {
         case .head(let head):
             headGuard.disarm()
             requestHead(head, context: context)
@@ -67,6 +76,28 @@ final class DownstreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
                 upstream.send(.end(nil), flush: true)
                 armResponseDeadline(exchange)
             }
+        }
+    }
+
+    /// Requests that arrived while another was being answered (HTTP/1.1 pipelining), replayed in order.
+    private var pipelined: [HTTPServerRequestPart] = []
+    private var pipelinedBytes = 0
+
+    private func queuePipelined(_ part: HTTPServerRequestPart) {
+        if case .body(let body) = part { pipelinedBytes += body.readableBytes }
+        guard pipelinedBytes <= runtime.limits.maxRequestBodyBytes, pipelined.count < 1024 else {
+            return closeConnection()
+        }
+        pipelined.append(part)
+    }
+
+    /// Hands queued pipelined parts to the handler until one of them starts a new exchange that is waiting.
+    private func replayPipelined(context: ChannelHandlerContext) {
+        while !pipelined.isEmpty, !closed {
+            if let exchange, exchange.requestEnded { return }
+            let part = pipelined.removeFirst()
+            if case .body(let body) = part { pipelinedBytes -= body.readableBytes }
+            handle(part, context: context)
         }
     }
 
@@ -118,7 +149,6 @@ final class DownstreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
     // MARK: Request handling
 
     private func requestHead(_ head: HTTPRequestHead, context: ChannelHandlerContext) {
-        guard exchange == nil else { return closeConnection() }
         let listener = connection.listener
         let resolver = listener.resolver
         let peer = connection.directPeerIP
@@ -355,7 +385,11 @@ final class DownstreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
             self.exchange = nil
             if exchange.keepAlive && exchange.requestEnded {
                 context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
-                headGuard.arm(idleTimeout: TimeAmount(runtime.limits.httpKeepAliveTimeout))
+                if pipelined.isEmpty {
+                    headGuard.arm(idleTimeout: TimeAmount(runtime.limits.httpKeepAliveTimeout))
+                } else {
+                    replayPipelined(context: context)
+                }
                 if exchange.readPending { context.read() }
             } else {
                 context.writeAndFlush(wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in
