@@ -174,7 +174,7 @@ final class DownstreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
         else {
             return refuse(.noRoute)
         }
-        let isUpgrade = Self.isWebSocketUpgrade(head)
+        let isUpgrade = UpstreamRequestHead.isWebSocketUpgrade(head)
         if isUpgrade, let retryAfter = runtime.upgradeRetryAfter(ipKey) {
             return refuse(.upgradeRateLimited, headers: [("Retry-After", "\(max(1, Int(retryAfter.rounded(.up))))")])
         }
@@ -191,7 +191,14 @@ final class DownstreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
         }
         let exchange = Exchange(
             head: head,
-            upstreamHead: forwardedHead(head, isUpgrade: isUpgrade, peerTrusted: peer.map(resolver.isTrusted) ?? false),
+            upstreamHead: UpstreamRequestHead.make(
+                from: head,
+                isUpgrade: isUpgrade,
+                peerTrusted: peer.map(resolver.isTrusted) ?? false,
+                directPeer: connection.directPeerIP?.description ?? "unknown",
+                clientIP: connection.clientIP?.description,
+                isTLS: connection.isTLS
+            ),
             isUpgrade: isUpgrade,
             cluster: cluster,
             connector: connector,
@@ -203,41 +210,6 @@ final class DownstreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
         self.exchange = exchange
         connection.logger.debug("request", metadata: ["method": "\(head.method)", "uri": "\(head.uri)", "cluster": "\(cluster.name)", "upgrade": "\(isUpgrade)"])
         attempt(exchange)
-    }
-
-    static func isWebSocketUpgrade(_ head: HTTPRequestHead) -> Bool {
-        head.headers["Upgrade"].contains { $0.lowercased().contains("websocket") }
-            && head.headers[canonicalForm: "Connection"].contains { $0.lowercased() == "upgrade" }
-    }
-
-    /// The request head sent upstream: hop-by-hop headers removed (kept for an upgrade), X-Forwarded-* set.
-    private func forwardedHead(_ head: HTTPRequestHead, isUpgrade: Bool, peerTrusted: Bool) -> HTTPRequestHead {
-        var upstream = head
-        var headers = head.headers
-        if !isUpgrade {
-            for name in HopByHop.names(in: headers) { headers.remove(name: name) }
-            if HopByHop.isChunked(head.headers) {
-                headers.remove(name: "Content-Length")
-                headers.replaceOrAdd(name: "Transfer-Encoding", value: "chunked")
-            }
-            headers.replaceOrAdd(name: "Connection", value: "close")
-        }
-        let peer = connection.directPeerIP?.description ?? "unknown"
-        if !peerTrusted {
-            // Identity headers from an untrusted peer are the client's own words: never pass them on.
-            headers.remove(name: "Forwarded")
-        }
-        headers.replaceOrAdd(name: "X-Real-IP", value: connection.clientIP?.description ?? peer)
-        let existing = peerTrusted ? headers["X-Forwarded-For"].joined(separator: ", ") : ""
-        headers.replaceOrAdd(name: "X-Forwarded-For", value: existing.isEmpty ? peer : existing + ", " + peer)
-        if !(peerTrusted && headers.contains(name: "X-Forwarded-Proto")) {
-            headers.replaceOrAdd(name: "X-Forwarded-Proto", value: connection.isTLS ? "https" : "http")
-        }
-        if !(peerTrusted && headers.contains(name: "X-Forwarded-Host")), let host = head.headers.first(name: "Host") {
-            headers.replaceOrAdd(name: "X-Forwarded-Host", value: host)
-        }
-        upstream.headers = headers
-        return upstream
     }
 
     // MARK: Upstream attempts
@@ -443,90 +415,36 @@ final class DownstreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
         context.writeAndFlush(NIOAny(RawHTTPResponse.head(status: 101, reason: "Switching Protocols", headers: headers)), promise: nil)
         connection.logger.info("tunnel open", metadata: ["cluster": "\(clusterName)", "endpoint": "\(target.id)"])
         let cluster = exchange.cluster
-        let keepAlive = cluster.configuration.keepAlive
         let connection = self.connection
-        let runtime = self.runtime
+        let downstreamRelay = TunnelRelayHandler(side: .downstream)
+        let upstreamRelay = TunnelRelayHandler(side: .upstream)
+        let tunnel = Tunnel(
+            id: connection.id,
+            cluster: clusterName,
+            endpoint: target.id,
+            downstream: downstreamRelay,
+            upstream: upstreamRelay,
+            eventLoop: downstream.eventLoop,
+            keepAlive: cluster.configuration.keepAlive,
+            idleTimeout: runtime.limits.idleTimeout,
+            metrics: endpointMetrics,
+            logger: { connection.logger }
+        )
+        let handover = TunnelSwitch(
+            tunnel: tunnel,
+            downstream: downstream,
+            upstream: upstream,
+            downstreamHTTPHandler: self,
+            cluster: cluster,
+            runtime: runtime,
+            metrics: endpointMetrics,
+            downstreamInputClosed: { [self] in clientInputClosedDuringSwitch },
+            upstreamInputClosed: { upstreamHandler?.inputClosedAfterResponse == true }
+        )
         // Swap the pipelines on the next tick, outside the decoders' callbacks. Bytes that arrive meanwhile stay
         // buffered in the decoders, which stopped parsing at the upgrade and hand them on when removed.
         context.eventLoop.assumeIsolated().execute {
-            let downRelay = TunnelRelayHandler(side: .downstream)
-            let upRelay = TunnelRelayHandler(side: .upstream)
-            let tunnel = Tunnel(
-                id: connection.id,
-                cluster: clusterName,
-                endpoint: target.id,
-                downstream: downRelay,
-                upstream: upRelay,
-                eventLoop: downstream.eventLoop,
-                keepAlive: keepAlive,
-                idleTimeout: runtime.limits.idleTimeout,
-                metrics: endpointMetrics,
-                logger: { connection.logger }
-            )
-            func activate(_ tunnel: Tunnel) {
-                guard !tunnel.isFinished else { return }
-                endpointMetrics.tunnelsActive.increment()
-                tunnel.onFinish = { tunnel in
-                    endpointMetrics.tunnelsActive.decrement()
-                    let counts = tunnel.messageCounts
-                    tunnel.logger.info("tunnel closed", metadata: ["endpoint": "\(tunnel.endpoint)", "messages_down": "\(counts.toDownstream)", "messages_up": "\(counts.toUpstream)"])
-                }
-                runtime.tunnels.register(tunnel)
-                // Bytes the decoders handed on were written without a flush; a FIN that came during the
-                // switch is passed on now; and the HTTP handlers may have held back a read.
-                downstream.flush()
-                upstream.flush()
-                if self.clientInputClosedDuringSwitch { tunnel.inputClosed(.downstream) }
-                if upstreamHandler?.inputClosedAfterResponse == true { tunnel.inputClosed(.upstream) }
-                downstream.read()
-                upstream.read()
-                if !downstream.isActive || !upstream.isActive {
-                    tunnel.finish()
-                } else if runtime.isShuttingDown {
-                    tunnel.initiateClose(.shutdown)
-                } else if runtime.cluster(named: clusterName) !== cluster || cluster.adminState(of: target.id) ?? .drain == .drain {
-                    // The endpoint (or its whole cluster) was drained or removed while this handshake was in
-                    // flight, after the drain had collected its tunnels: close this one too.
-                    endpointMetrics.drainCloses.increment()
-                    tunnel.initiateClose(.drain)
-                }
-            }
-            do {
-                let downSync = downstream.pipeline.syncOperations
-                let upSync = upstream.pipeline.syncOperations
-                let downDecoder = try downSync.context(handlerType: ByteToMessageHandler<HTTPRequestDecoder>.self)
-                let upDecoder = try upSync.context(handlerType: ByteToMessageHandler<HTTPResponseDecoder>.self)
-                let guardContext = try downSync.context(handlerType: RequestHeadGuardHandler.self)
-                let upHandler = try upSync.context(handlerType: UpstreamHTTPHandler.self)
-                let upEncoder = try upSync.context(handlerType: HTTPRequestEncoder.self)
-                try downSync.addHandler(downRelay, position: .after(downDecoder.handler))
-                try upSync.addHandler(upRelay, position: .after(upDecoder.handler))
-                downSync.removeHandler(self, promise: nil)
-                downSync.removeHandler(context: guardContext, promise: nil)
-                upSync.removeHandler(context: upHandler, promise: nil)
-                upSync.removeHandler(context: upEncoder, promise: nil)
-                // Removing the decoders hands on the bytes they held back since the handshake: the endpoint's
-                // first frames go to the client (after the 101), then the client's to the endpoint. A decoder
-                // leaves the pipeline only on the next tick (and the response decoder would take the relay's
-                // writes for HTTP parts until then), so each step waits for the previous one, and the tunnel
-                // is registered (reachable by drains, sweeps and shutdown) only once both are gone.
-                let loop = downstream.eventLoop
-                let upRemoved = loop.makePromise(of: Void.self)
-                upSync.removeHandler(context: upDecoder, promise: upRemoved)
-                upRemoved.futureResult.assumeIsolated().whenComplete { _ in
-                    let downRemoved = loop.makePromise(of: Void.self)
-                    downSync.removeHandler(context: downDecoder, promise: downRemoved)
-                    downRemoved.futureResult.assumeIsolated().whenComplete { _ in
-                        activate(tunnel)
-                    }
-                }
-            } catch {
-                // A leg closed before the switch (its pipeline is gone): end both; nothing was registered.
-                connection.logger.debug("connection closed during the switch to tunnel", metadata: ["error": "\(error)"])
-                tunnel.finish()
-                upstream.close(promise: nil)
-                downstream.close(promise: nil)
-            }
+            handover.perform(downstreamRelay: downstreamRelay, upstreamRelay: upstreamRelay)
         }
     }
 
