@@ -26,8 +26,7 @@ final class ClientHandshakeHandler: ChannelInboundHandler, RemovableChannelHandl
     private let httpEncoder: HTTPRequestEncoder
     private let httpDecoder: ByteToMessageHandler<HTTPResponseDecoder>
     private let webSocketHandlers: () -> [ChannelHandler]
-    private var head: HTTPResponseHead?
-    private var body = ByteBuffer()
+    private var response = HTTPResponseAccumulator()
 
     init(
         request: HTTPRequestHead,
@@ -46,36 +45,26 @@ final class ClientHandshakeHandler: ChannelInboundHandler, RemovableChannelHandl
     }
 
     func channelActive(context: ChannelHandlerContext) {
-        context.write(self.wrapOutboundOut(.head(self.request)), promise: nil)
-        context.writeAndFlush(self.wrapOutboundOut(.end(nil)), promise: nil)
+        HTTPResponseAccumulator.send(self.request, context: context)
         context.fireChannelActive()
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        switch self.unwrapInboundIn(data) {
-        case .head(let head):
-            self.head = head
-        case .body(var part):
-            if self.body.readableBytes < HTTPResponseCollector.maxBody {
-                self.body.writeBuffer(&part)
-            }
-        case .end:
-            guard let head = self.head else { return }
-            if head.status == .switchingProtocols {
-                // The decoder stops parsing after a 101's end; bytes after it are forwarded once it is removed.
-                return self.switchProtocols(context: context, head: head)
-            }
-            self.promise.fail(
-                WebSocketTestClientError(
-                    .upgradeRejected,
-                    status: Int(head.status.code),
-                    headers: head.headers.map { ($0.name, $0.value) },
-                    body: String(buffer: self.body),
-                    detail: "server answered \(head.status.code) instead of 101"
-                )
-            )
-            context.close(promise: nil)
+        guard let (head, body) = self.response.add(self.unwrapInboundIn(data)) else { return }
+        if head.status == .switchingProtocols {
+            // The decoder stops parsing after a 101's end; bytes after it are forwarded once it is removed.
+            return self.switchProtocols(context: context, head: head)
         }
+        self.promise.fail(
+            WebSocketTestClientError(
+                .upgradeRejected,
+                status: Int(head.status.code),
+                headers: head.headers.map { ($0.name, $0.value) },
+                body: String(buffer: body),
+                detail: "server answered \(head.status.code) instead of 101"
+            )
+        )
+        context.close(promise: nil)
     }
 
     private func switchProtocols(context: ChannelHandlerContext, head: HTTPResponseHead) {

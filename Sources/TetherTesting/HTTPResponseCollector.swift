@@ -17,12 +17,9 @@ final class HTTPResponseCollector: ChannelInboundHandler {
     typealias InboundIn = HTTPClientResponsePart
     typealias OutboundOut = HTTPClientRequestPart
 
-    static let maxBody = 64 * 1024
-
     private let request: HTTPRequestHead
     private let promise: EventLoopPromise<CollectedHTTPResponse>
-    private var head: HTTPResponseHead?
-    private var body = ByteBuffer()
+    private var response = HTTPResponseAccumulator()
 
     init(request: HTTPRequestHead, promise: EventLoopPromise<CollectedHTTPResponse>) {
         self.request = request
@@ -30,30 +27,20 @@ final class HTTPResponseCollector: ChannelInboundHandler {
     }
 
     func channelActive(context: ChannelHandlerContext) {
-        context.write(self.wrapOutboundOut(.head(self.request)), promise: nil)
-        context.writeAndFlush(self.wrapOutboundOut(.end(nil)), promise: nil)
+        HTTPResponseAccumulator.send(self.request, context: context)
         context.fireChannelActive()
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        switch self.unwrapInboundIn(data) {
-        case .head(let head):
-            self.head = head
-        case .body(var part):
-            if self.body.readableBytes < Self.maxBody {
-                self.body.writeBuffer(&part)
-            }
-        case .end:
-            guard let head = self.head else { return }
-            self.promise.succeed(
-                CollectedHTTPResponse(
-                    status: Int(head.status.code),
-                    headers: head.headers.map { ($0.name, $0.value) },
-                    body: String(buffer: self.body)
-                )
+        guard let (head, body) = self.response.add(self.unwrapInboundIn(data)) else { return }
+        self.promise.succeed(
+            CollectedHTTPResponse(
+                status: Int(head.status.code),
+                headers: head.headers.map { ($0.name, $0.value) },
+                body: String(buffer: body)
             )
-            context.close(promise: nil)
-        }
+        )
+        context.close(promise: nil)
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {

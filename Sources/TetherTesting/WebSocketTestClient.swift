@@ -99,49 +99,38 @@ public final class WebSocketTestClient: Sendable {
         let eventLoop = group.next()
         let promise = eventLoop.makePromise(of: ClientHandshakeResult.self)
 
-        let bootstrap = ClientBootstrap(group: eventLoop)
-            .channelOption(.socketOption(.tcp_nodelay), value: 1)
-            .connectTimeout(TimeAmount(timeout))
-            .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    let pipeline = channel.pipeline.syncOperations
-                    if let proxyProtocolV1Source {
-                        try pipeline.addHandler(ProxyProtocolHeaderHandler(source: proxyProtocolV1Source))
-                    }
-                    if let sslContext {
-                        try pipeline.addHandler(try NIOSSLClientHandler(context: sslContext, serverHostname: serverHostname))
-                    }
-                    let decoder = ByteToMessageHandler(HTTPResponseDecoder(leftOverBytesStrategy: .forwardBytes))
-                    let encoder = HTTPRequestEncoder()
-                    // Encoder first: the response decoder observes outgoing request heads (it must know a HEAD).
-                    try pipeline.addHandlers([
-                        encoder, decoder,
-                        ClientHandshakeHandler(
-                            request: request,
-                            key: key,
-                            promise: promise,
-                            httpEncoder: encoder,
-                            httpDecoder: decoder,
-                            webSocketHandlers: {
-                                [
-                                    WebSocketFrameEncoder(),
-                                    ByteToMessageHandler(WebSocketFrameDecoder(maxFrameSize: maxMessageSize)),
-                                    ClientFrameHandler(queue: queue, maxMessageSize: maxMessageSize),
-                                ]
-                            }
-                        ),
-                    ])
-                }
+        let (channel, deadline) = try await Self.openChannel(
+            host: host,
+            port: port,
+            eventLoop: eventLoop,
+            noDelay: true,
+            proxyProtocolV1Source: proxyProtocolV1Source,
+            timeout: timeout,
+            promise: promise
+        ) { pipeline in
+            if let sslContext {
+                try pipeline.addHandler(try NIOSSLClientHandler(context: sslContext, serverHostname: serverHostname))
             }
-        let channel: Channel
-        do {
-            channel = try await bootstrap.connect(host: host, port: port).get()
-        } catch {
-            promise.fail(error)
-            throw error
-        }
-        let deadline = channel.eventLoop.scheduleTask(in: TimeAmount(timeout)) {
-            channel.pipeline.fireUserInboundEventTriggered(HandshakeTimeoutEvent())
+            let decoder = ByteToMessageHandler(HTTPResponseDecoder(leftOverBytesStrategy: .forwardBytes))
+            let encoder = HTTPRequestEncoder()
+            // Encoder first: the response decoder observes outgoing request heads (it must know a HEAD).
+            try pipeline.addHandlers([
+                encoder, decoder,
+                ClientHandshakeHandler(
+                    request: request,
+                    key: key,
+                    promise: promise,
+                    httpEncoder: encoder,
+                    httpDecoder: decoder,
+                    webSocketHandlers: {
+                        [
+                            WebSocketFrameEncoder(),
+                            ByteToMessageHandler(WebSocketFrameDecoder(maxFrameSize: maxMessageSize)),
+                            ClientFrameHandler(queue: queue, maxMessageSize: maxMessageSize),
+                        ]
+                    }
+                ),
+            ])
         }
         do {
             let result = try await promise.futureResult.get()
@@ -176,30 +165,20 @@ public final class WebSocketTestClient: Sendable {
         let request = head
         let eventLoop = group.next()
         let promise = eventLoop.makePromise(of: CollectedHTTPResponse.self)
-        let bootstrap = ClientBootstrap(group: eventLoop)
-            .connectTimeout(TimeAmount(timeout))
-            .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    let pipeline = channel.pipeline.syncOperations
-                    if let proxyProtocolV1Source {
-                        try pipeline.addHandler(ProxyProtocolHeaderHandler(source: proxyProtocolV1Source))
-                    }
-                    try pipeline.addHandlers([
-                        HTTPRequestEncoder(),
-                        ByteToMessageHandler(HTTPResponseDecoder()),
-                        HTTPResponseCollector(request: request, promise: promise),
-                    ])
-                }
-            }
-        let channel: Channel
-        do {
-            channel = try await bootstrap.connect(host: host, port: port).get()
-        } catch {
-            promise.fail(error)
-            throw error
-        }
-        let deadline = channel.eventLoop.scheduleTask(in: TimeAmount(timeout)) {
-            channel.pipeline.fireUserInboundEventTriggered(HandshakeTimeoutEvent())
+        let (_, deadline) = try await Self.openChannel(
+            host: host,
+            port: port,
+            eventLoop: eventLoop,
+            noDelay: false,
+            proxyProtocolV1Source: proxyProtocolV1Source,
+            timeout: timeout,
+            promise: promise
+        ) { pipeline in
+            try pipeline.addHandlers([
+                HTTPRequestEncoder(),
+                ByteToMessageHandler(HTTPResponseDecoder()),
+                HTTPResponseCollector(request: request, promise: promise),
+            ])
         }
         defer { deadline.cancel() }
         let response = try await promise.futureResult.get()
@@ -303,6 +282,49 @@ public final class WebSocketTestClient: Sendable {
     /// Closes TCP at once, without a close frame.
     public func abort() async {
         try? await self.channel.close()
+    }
+
+    /// Connects to `host`:`port` on `eventLoop` (TCP connect bounded by `timeout`) with a pipeline of a
+    /// ``ProxyProtocolHeaderHandler`` when `proxyProtocolV1Source` is set, then whatever `addHandlers` adds.
+    /// Once connected, schedules a ``HandshakeTimeoutEvent`` into the pipeline after `timeout`; the caller
+    /// cancels the returned deadline. When the connect fails, `promise` is failed with the error, which is
+    /// rethrown.
+    private static func openChannel<Value>(
+        host: String,
+        port: Int,
+        eventLoop: any EventLoop,
+        noDelay: Bool,
+        proxyProtocolV1Source: String?,
+        timeout: Duration,
+        promise: EventLoopPromise<Value>,
+        addHandlers: @escaping @Sendable (ChannelPipeline.SynchronousOperations) throws -> Void
+    ) async throws -> (channel: Channel, deadline: Scheduled<Void>) {
+        var bootstrap = ClientBootstrap(group: eventLoop)
+        if noDelay {
+            bootstrap = bootstrap.channelOption(.socketOption(.tcp_nodelay), value: 1)
+        }
+        bootstrap = bootstrap
+            .connectTimeout(TimeAmount(timeout))
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    let pipeline = channel.pipeline.syncOperations
+                    if let proxyProtocolV1Source {
+                        try pipeline.addHandler(ProxyProtocolHeaderHandler(source: proxyProtocolV1Source))
+                    }
+                    try addHandlers(pipeline)
+                }
+            }
+        let channel: Channel
+        do {
+            channel = try await bootstrap.connect(host: host, port: port).get()
+        } catch {
+            promise.fail(error)
+            throw error
+        }
+        let deadline = channel.eventLoop.scheduleTask(in: TimeAmount(timeout)) {
+            channel.pipeline.fireUserInboundEventTriggered(HandshakeTimeoutEvent())
+        }
+        return (channel, deadline)
     }
 
     private static func requestHead(

@@ -19,8 +19,7 @@ struct BenchEchoCommand: AsyncParsableCommand {
             """
     )
 
-    @Option(help: "Target URL: ws://host:port/path on a loopback address.")
-    var url: String
+    @OptionGroup var targetOptions: BenchTargetOptions
 
     @Option(help: "Number of WebSocket connections (1...20000).")
     var connections = 50
@@ -40,17 +39,12 @@ struct BenchEchoCommand: AsyncParsableCommand {
     @Option(name: .customLong("in-flight"), help: "Closed loop only: messages outstanding per connection (1...1000).")
     var inFlight = 1
 
-    @Option(help: "Event-loop threads of the load generator.")
-    var threads = 1
-
-    @Option(help: "Limit for each connection's TCP connect plus upgrade.")
-    var connectTimeout = BenchDurationArgument(.seconds(10))
+    @OptionGroup var generator: BenchGeneratorOptions
 
     @Flag(help: "Print the result as one JSON object instead of a table.")
     var json = false
 
     func validate() throws {
-        _ = try BenchTarget(url: self.url)
         guard (1...20_000).contains(self.connections) else { throw ValidationError("--connections must be 1...20000") }
         guard (0...10_000_000).contains(self.rate) else { throw ValidationError("--rate must be 0...10000000") }
         guard (0...(16 << 20)).contains(self.size) else { throw ValidationError("--size must be 0...16777216") }
@@ -59,23 +53,16 @@ struct BenchEchoCommand: AsyncParsableCommand {
         }
         guard self.warmup.duration <= .seconds(600) else { throw ValidationError("--warmup must be at most 10m") }
         guard (1...1000).contains(self.inFlight) else { throw ValidationError("--in-flight must be 1...1000") }
-        guard (1...64).contains(self.threads) else { throw ValidationError("--threads must be 1...64") }
+        try self.generator.checkThreads()
     }
 
     func run() async throws {
-        let target = try BenchTarget(url: self.url)
+        let target = try self.targetOptions.target()
         let workload: BenchWorkload =
             self.rate == 0
             ? .closedLoop(inFlight: self.inFlight) : .rate(perSecond: Double(self.rate) / Double(self.connections))
-        let loops = try await BenchLoops.start(threads: self.threads)
-        let connector = BenchConnector(
-            target: target,
-            loops: loops,
-            workload: workload,
-            size: self.size,
-            sources: [],
-            connectTimeout: self.connectTimeout.duration
-        )
+        let connector = try await self.generator.startConnector(target: target, workload: workload, size: self.size, sources: [])
+        let loops = connector.loops
         let opened = await connector.open(count: self.connections, concurrency: 128) { open, failed in
             BenchConsole.progress("connecting: \(open) open, \(failed) failed")
         }
@@ -85,31 +72,24 @@ struct BenchEchoCommand: AsyncParsableCommand {
             throw BenchError("no connection opened: \(opened.failures)")
         }
 
-        let measured: (warmup: BenchSnapshot, snapshot: BenchSnapshot, final: BenchSnapshot, elapsed: Duration)
-        do {
-            measured = try await self.measure(channels: opened.channels, loops: loops)
-        } catch {
-            await BenchConnector.closeAll(opened.channels)
-            await loops.shutdown()
-            throw error
+        let measured = try await connector.closing(opened) {
+            try await self.measure(channels: opened.channels, loops: loops)
         }
-        await BenchConnector.closeAll(opened.channels)
-        await loops.shutdown()
 
-        let report = BenchEchoReport(
+        let report = BenchReport(
             url: target.description,
-            connections: self.connections,
-            opened: opened.channels.count,
-            failed: opened.failed,
-            failures: opened.failures,
-            rate: self.rate,
-            inFlight: self.inFlight,
-            size: self.size,
-            warmup: BenchConsole.seconds(self.warmup.duration),
-            warmupReceived: measured.warmup.received,
-            measured: measured.snapshot,
-            final: measured.final,
-            elapsed: BenchConsole.seconds(measured.elapsed)
+            opening: opened,
+            details: BenchEchoReport(
+                connections: self.connections,
+                rate: self.rate,
+                inFlight: self.inFlight,
+                size: self.size,
+                warmup: BenchConsole.seconds(self.warmup.duration),
+                warmupReceived: measured.warmup.received,
+                measured: measured.snapshot,
+                final: measured.final,
+                elapsed: BenchConsole.seconds(measured.elapsed)
+            )
         )
         print(self.json ? try BenchConsole.json(report) : report.table)
     }

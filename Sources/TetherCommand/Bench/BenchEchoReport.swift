@@ -1,7 +1,9 @@
 import Foundation
 
-/// The result of `tether bench echo`, as JSON (snake_case keys) or a table.
-struct BenchEchoReport: Encodable {
+/// The fields of `tether bench echo`'s ``BenchReport``.
+struct BenchEchoReport: BenchReportDetails {
+    static let mode = "echo"
+
     struct Latency: Encodable {
         var count: UInt64
         var min: UInt64
@@ -13,12 +15,7 @@ struct BenchEchoReport: Encodable {
         var mean: Double
     }
 
-    var mode = "echo"
-    var url: String
     var connections: Int
-    var opened: Int
-    var failed: Int
-    var failures: [String: Int]
     /// Target aggregate rate; 0 = closed loop.
     var rate: Int
     var inFlight: Int
@@ -45,11 +42,7 @@ struct BenchEchoReport: Encodable {
     var rttMicroseconds: Latency
 
     init(
-        url: String,
         connections: Int,
-        opened: Int,
-        failed: Int,
-        failures: [String: Int],
         rate: Int,
         inFlight: Int,
         size: Int,
@@ -59,11 +52,7 @@ struct BenchEchoReport: Encodable {
         final: BenchSnapshot,
         elapsed: Double
     ) {
-        self.url = url
         self.connections = connections
-        self.opened = opened
-        self.failed = failed
-        self.failures = failures
         self.rate = rate
         self.inFlight = inFlight
         self.size = size
@@ -93,7 +82,7 @@ struct BenchEchoReport: Encodable {
     }
 
     private enum CodingKeys: String, CodingKey {
-        case mode, url, connections, opened, failed, failures, rate, size, sent, received, errors, mismatched, skipped
+        case connections, rate, size, sent, received, errors, mismatched, skipped
         case disconnected, unanswered
         case inFlight = "in_flight"
         case warmupSeconds = "warmup_seconds"
@@ -104,14 +93,13 @@ struct BenchEchoReport: Encodable {
         case rttMicroseconds = "rtt_us"
     }
 
-    var table: String {
+    func tableLines(opened: Int, failed: Int) -> [String] {
         let load =
             self.rate == 0
             ? "closed loop, \(self.inFlight) in flight per connection"
             : "\(BenchConsole.grouped(self.rate)) msg/s in total (fixed schedule)"
-        var lines = [
-            "tether bench echo  \(self.url)",
-            "  connections   \(self.connections) (\(self.opened) opened, \(self.failed) failed)",
+        return [
+            "  connections   \(self.connections) (\(opened) opened, \(failed) failed)",
             "  message       \(self.size) bytes, binary",
             "  load          \(load)",
             "  duration      \(String(format: "%.2f", self.durationSeconds)) s after \(String(format: "%.2f", self.warmupSeconds)) s warm-up",
@@ -123,9 +111,5 @@ struct BenchEchoReport: Encodable {
             "  problems      errors \(self.errors)  wrong length \(self.mismatched)  skipped \(self.skipped)"
                 + "  disconnected \(self.disconnected)  unanswered \(self.unanswered)",
         ]
-        for (reason, count) in self.failures.sorted(by: { $0.value > $1.value }).prefix(5) {
-            lines.append("  failure       \(count)× \(reason)")
-        }
-        return lines.joined(separator: "\n")
     }
 }

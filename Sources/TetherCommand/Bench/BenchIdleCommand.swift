@@ -18,8 +18,7 @@ struct BenchIdleCommand: AsyncParsableCommand {
             """
     )
 
-    @Option(help: "Target URL: ws://host:port/path on a loopback address.")
-    var url: String
+    @OptionGroup var targetOptions: BenchTargetOptions
 
     @Option(help: "Number of connections to open (1...60000).")
     var connections = 1000
@@ -33,11 +32,7 @@ struct BenchIdleCommand: AsyncParsableCommand {
     @Option(help: "Most handshakes in flight at once.")
     var concurrency = 256
 
-    @Option(help: "Event-loop threads of the load generator.")
-    var threads = 1
-
-    @Option(help: "Limit for each connection's TCP connect plus upgrade.")
-    var connectTimeout = BenchDurationArgument(.seconds(10))
+    @OptionGroup var generator: BenchGeneratorOptions
 
     @Option(help: "Write the opening result (JSON) to this file once opening is done.")
     var readyFile: String?
@@ -46,26 +41,18 @@ struct BenchIdleCommand: AsyncParsableCommand {
     var json = false
 
     func validate() throws {
-        _ = try BenchTarget(url: self.url)
         guard (1...60_000).contains(self.connections) else { throw ValidationError("--connections must be 1...60000") }
         guard (1...250).contains(self.sources) else { throw ValidationError("--sources must be 1...250") }
         guard (1...10_000).contains(self.concurrency) else { throw ValidationError("--concurrency must be 1...10000") }
-        guard (1...64).contains(self.threads) else { throw ValidationError("--threads must be 1...64") }
+        try self.generator.checkThreads()
         guard self.hold.duration <= .seconds(3600) else { throw ValidationError("--hold must be at most 1h") }
     }
 
     func run() async throws {
-        let target = try BenchTarget(url: self.url)
-        let loops = try await BenchLoops.start(threads: self.threads)
+        let target = try self.targetOptions.target()
         let sources = target.host == "::1" ? [] : (1...self.sources).map { "127.0.0.\($0)" }
-        let connector = BenchConnector(
-            target: target,
-            loops: loops,
-            workload: .idle,
-            size: 0,
-            sources: sources,
-            connectTimeout: self.connectTimeout.duration
-        )
+        let connector = try await self.generator.startConnector(target: target, workload: .idle, size: 0, sources: sources)
+        let loops = connector.loops
         let clock = ContinuousClock()
         let openStart = clock.now
         let opened = await connector.open(count: self.connections, concurrency: self.concurrency) { open, failed in
@@ -73,23 +60,23 @@ struct BenchIdleCommand: AsyncParsableCommand {
         }
         let openTime = clock.now - openStart
         BenchConsole.endProgress()
-        var report = BenchIdleReport(
+        var report = BenchReport(
             url: target.description,
-            requested: self.connections,
-            opened: opened.channels.count,
-            failed: opened.failed,
-            failures: opened.failures,
-            sources: max(1, sources.count),
-            openSeconds: BenchConsole.seconds(openTime),
-            holdSeconds: 0,
-            openAtEnd: nil,
-            disconnected: nil
+            opening: opened,
+            details: BenchIdleReport(
+                requested: self.connections,
+                sources: max(1, sources.count),
+                openSeconds: BenchConsole.seconds(openTime),
+                holdSeconds: 0,
+                openAtEnd: nil,
+                disconnected: nil
+            )
         )
         if let readyFile = self.readyFile {
             try Data(try BenchConsole.json(report).utf8).write(to: URL(fileURLWithPath: readyFile), options: .atomic)
         }
 
-        do {
+        try await connector.closing(opened) {
             let holdStart = clock.now
             let holdEnd = holdStart + self.hold.duration
             var snapshot = try await loops.snapshot()
@@ -102,16 +89,10 @@ struct BenchIdleCommand: AsyncParsableCommand {
                 )
             }
             BenchConsole.endProgress()
-            report.holdSeconds = BenchConsole.seconds(clock.now - holdStart)
-            report.openAtEnd = snapshot.open
-            report.disconnected = snapshot.disconnected
-        } catch {
-            await BenchConnector.closeAll(opened.channels)
-            await loops.shutdown()
-            throw error
+            report.details.holdSeconds = BenchConsole.seconds(clock.now - holdStart)
+            report.details.openAtEnd = snapshot.open
+            report.details.disconnected = snapshot.disconnected
         }
-        await BenchConnector.closeAll(opened.channels)
-        await loops.shutdown()
         print(self.json ? try BenchConsole.json(report) : report.table)
     }
 }

@@ -3,7 +3,36 @@ import NIOCore
 
 /// Counters and the RTT histogram of the connections on one event loop. Event-loop confined: only the
 /// handlers of that loop touch it, and the command reads it through ``BenchLoops``.
+///
+/// The figures are those of ``BenchSnapshot`` (read and written as `stats.sent`, `stats.errors`, …).
+@dynamicMemberLookup
 final class BenchLoopStats {
+    /// A copy of the current figures.
+    private(set) var snapshot = BenchSnapshot()
+
+    static func makeHistogram() -> Histogram<UInt64> {
+        Histogram<UInt64>(lowestDiscernibleValue: 1, highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: .three)
+    }
+
+    @inline(__always)
+    subscript<Value>(dynamicMember keyPath: WritableKeyPath<BenchSnapshot, Value>) -> Value {
+        get { self.snapshot[keyPath: keyPath] }
+        set { self.snapshot[keyPath: keyPath] = newValue }
+    }
+
+    func record(roundTripNanoseconds: UInt64) {
+        _ = self.snapshot.histogram.record(max(1, min(roundTripNanoseconds / 1000, 60_000_000)))
+    }
+
+    /// Clears everything but the number of open connections (end of warm-up).
+    func reset() {
+        self.snapshot.histogram.reset()
+        self.snapshot = BenchSnapshot(histogram: self.snapshot.histogram, open: self.snapshot.open)
+    }
+}
+
+/// A copy of the statistics of one or all loops.
+struct BenchSnapshot: Sendable {
     /// Round-trip times in microseconds, 1 µs to 60 s at three significant digits.
     var histogram = BenchLoopStats.makeHistogram()
     var sent = 0
@@ -17,50 +46,6 @@ final class BenchLoopStats {
     /// Connections currently open (handshake done, not yet closed).
     var open = 0
     /// Connections that closed while the benchmark still held them.
-    var disconnected = 0
-
-    static func makeHistogram() -> Histogram<UInt64> {
-        Histogram<UInt64>(lowestDiscernibleValue: 1, highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: .three)
-    }
-
-    func record(roundTripNanoseconds: UInt64) {
-        _ = self.histogram.record(max(1, min(roundTripNanoseconds / 1000, 60_000_000)))
-    }
-
-    /// Clears everything but the number of open connections (end of warm-up).
-    func reset() {
-        self.histogram.reset()
-        self.sent = 0
-        self.received = 0
-        self.mismatched = 0
-        self.errors = 0
-        self.skipped = 0
-        self.disconnected = 0
-    }
-
-    var snapshot: BenchSnapshot {
-        BenchSnapshot(
-            histogram: self.histogram,
-            sent: self.sent,
-            received: self.received,
-            mismatched: self.mismatched,
-            errors: self.errors,
-            skipped: self.skipped,
-            open: self.open,
-            disconnected: self.disconnected
-        )
-    }
-}
-
-/// A copy of the statistics of one or all loops.
-struct BenchSnapshot: Sendable {
-    var histogram = BenchLoopStats.makeHistogram()
-    var sent = 0
-    var received = 0
-    var mismatched = 0
-    var errors = 0
-    var skipped = 0
-    var open = 0
     var disconnected = 0
 
     mutating func add(_ other: BenchSnapshot) {
