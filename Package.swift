@@ -12,6 +12,10 @@ let package = Package(
         .executable(name: "tether", targets: ["tether"]),
         .library(name: "TetherGatewayCore", targets: ["TetherGatewayCore"]),
         .library(name: "TetherGateway", targets: ["TetherGateway"]),
+        .library(name: "TetherProtocol", targets: ["TetherProtocol"]),
+        .library(name: "TetherCore", targets: ["TetherCore"]),
+        .library(name: "TetherServer", targets: ["TetherServer"]),
+        .library(name: "TetherClient", targets: ["TetherClient"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.0"),
@@ -25,6 +29,10 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.0"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-websocket.git", from: "2.8.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-websocket.git", from: "1.6.0"),
+        .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.7.0"),
     ],
     targets: [
         // Pure gateway policy: routes, balancers, affinity, health, limits, configuration model. No sockets.
@@ -54,11 +62,53 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // The Tether protocol v1 (docs/protocol.md): wire types, JSON codec, error and disconnect codes.
+        .target(name: "TetherProtocol", swiftSettings: strict),
+        // The node's logic: channels, hub (fan-out), sessions, presence, recovery, auth, the engine protocols
+        // and the memory engine. No sockets.
+        .target(
+            name: "TetherCore",
+            dependencies: [
+                "TetherProtocol",
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
+        // The node's transport: WebSocket endpoint and HTTP server API on Hummingbird, embeddable in any app.
+        .target(
+            name: "TetherServer",
+            dependencies: [
+                "TetherCore", "TetherProtocol",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
+        // The Swift client SDK: reconnect with backoff, session resume, exact ordered de-duplicated delivery.
+        .target(
+            name: "TetherClient",
+            dependencies: [
+                "TetherProtocol",
+                .product(name: "WSClient", package: "swift-websocket"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
         // Test support shared by test targets and `tether echo-server`/`tether bench`: a conformant
         // WebSocket echo server and a small WebSocket client, both on SwiftNIO.
         .target(
             name: "TetherTesting",
             dependencies: [
+                "TetherCore", "TetherProtocol",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -75,6 +125,8 @@ let package = Package(
                 "TetherGatewayCore",
                 "TetherGateway",
                 "TetherTesting",
+                "TetherProtocol", "TetherCore", "TetherServer", "TetherClient",
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -108,6 +160,19 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
             ],
             exclude: ["Fixtures"],
+            swiftSettings: strict
+        ),
+        .testTarget(name: "TetherProtocolTests", dependencies: ["TetherProtocol"], swiftSettings: strict),
+        .testTarget(name: "TetherCoreTests", dependencies: ["TetherCore", "TetherProtocol", "TetherTesting"], swiftSettings: strict),
+        .testTarget(
+            name: "TetherNodeTests",
+            dependencies: [
+                "TetherServer", "TetherCore", "TetherProtocol", "TetherClient", "TetherTesting",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strict
         ),
         .testTarget(name: "TetherCommandTests", dependencies: ["TetherCommand", "TetherGatewayCore"], swiftSettings: strict),
