@@ -23,8 +23,8 @@ extension EngineConformance {
             try await nodes[1].broker.subscribe(channel)
             try await nodes[2].broker.subscribe(context.name("fan-out-elsewhere"))
             let info = ClientInfo(client: context.name("client"), user: "user-1")
-            let first = try await nodes[0].broker.publish(TetherCore.PublishRequest(channel: channel, data: conformanceData(1), info: info, options: options))
-            let second = try await nodes[2].broker.publish(TetherCore.PublishRequest(channel: channel, data: conformanceData(2), options: options))
+            let first = try await nodes[0].broker.publish(EnginePublishRequest(channel: channel, data: conformanceData(1), info: info, options: options))
+            let second = try await nodes[2].broker.publish(EnginePublishRequest(channel: channel, data: conformanceData(2), options: options))
             let expected = [
                 Publication(offset: 1, data: conformanceData(1), info: info),
                 Publication(offset: 2, data: conformanceData(2)),
@@ -45,10 +45,10 @@ extension EngineConformance {
         try await context.withEngine(nodes: 2) { _, nodes in
             let channel = context.name("late-subscriber")
             let options = context.options()
-            _ = try await nodes[1].broker.publish(TetherCore.PublishRequest(channel: channel, data: conformanceData(1), options: options))
+            _ = try await nodes[1].broker.publish(EnginePublishRequest(channel: channel, data: conformanceData(1), options: options))
             try await nodes[0].broker.subscribe(channel)
-            _ = try await nodes[1].broker.publish(TetherCore.PublishRequest(channel: channel, data: conformanceData(2), options: options))
-            _ = try await nodes[1].broker.publish(TetherCore.PublishRequest(channel: channel, data: conformanceData(3), options: options))
+            _ = try await nodes[1].broker.publish(EnginePublishRequest(channel: channel, data: conformanceData(2), options: options))
+            _ = try await nodes[1].broker.publish(EnginePublishRequest(channel: channel, data: conformanceData(3), options: options))
             try await nodes[0].recorder.waitForPublications(2, in: channel)
             try await context.quiet()
             try expectEqual(nodes[0].recorder.publications(in: channel).map(\.publication.offset), [2, 3], "publications after subscribe returned")
@@ -62,15 +62,15 @@ extension EngineConformance {
             let (leaving, witness) = (nodes[0], nodes[1])
             try await leaving.broker.subscribe(channel)
             try await witness.broker.subscribe(channel)
-            _ = try await witness.broker.publish(TetherCore.PublishRequest(channel: channel, data: conformanceData(1), options: options))
+            _ = try await witness.broker.publish(EnginePublishRequest(channel: channel, data: conformanceData(1), options: options))
             try await leaving.recorder.waitForPublications(1, in: channel)
             try await leaving.broker.unsubscribe(channel)
-            _ = try await witness.broker.publish(TetherCore.PublishRequest(channel: channel, data: conformanceData(2), options: options))
+            _ = try await witness.broker.publish(EnginePublishRequest(channel: channel, data: conformanceData(2), options: options))
             try await witness.recorder.waitForPublications(2, in: channel)
             try await context.quiet()
             try expectEqual(leaving.recorder.publications(in: channel).map(\.publication.offset), [1], "publications after unsubscribe")
             try await leaving.broker.subscribe(channel)
-            _ = try await witness.broker.publish(TetherCore.PublishRequest(channel: channel, data: conformanceData(3), options: options))
+            _ = try await witness.broker.publish(EnginePublishRequest(channel: channel, data: conformanceData(3), options: options))
             try await leaving.recorder.waitForPublications(2, in: channel)
             try expectEqual(leaving.recorder.publications(in: channel).map(\.publication.offset), [1, 3], "publications after subscribing again")
         }
@@ -84,7 +84,7 @@ extension EngineConformance {
             try await closing.broker.subscribe(channel)
             try await witness.broker.subscribe(channel)
             await closing.close()
-            _ = try await witness.broker.publish(TetherCore.PublishRequest(channel: channel, data: conformanceData(1), options: options))
+            _ = try await witness.broker.publish(EnginePublishRequest(channel: channel, data: conformanceData(1), options: options))
             try await witness.broker.publishPresence(.join(ClientInfo(client: context.name("client"), user: "u")), channel: channel)
             let message = RawJSON(unchecked: "{\"op\":\"close-check\"}")
             try await witness.broker.publishControl(message)
@@ -115,7 +115,7 @@ extension EngineConformance {
                         offsets.reserveCapacity(perTask)
                         for index in 0..<perTask {
                             let data = conformanceData(task * 10_000 + index)
-                            offsets.append(try await broker.publish(TetherCore.PublishRequest(channel: channel, data: data, options: options)).position.offset)
+                            offsets.append(try await broker.publish(EnginePublishRequest(channel: channel, data: data, options: options)).position.offset)
                         }
                         return offsets
                     }
@@ -130,7 +130,7 @@ extension EngineConformance {
                 try expect(zip(offsets, offsets.dropFirst()).allSatisfy { $0 < $1 }, "one publisher's offsets increase (per-publisher FIFO)")
             }
             try expectEqual(perPublisher.flatMap { $0 }.sorted(), (1...UInt64(total)).map { $0 }, "offsets returned to all publishers")
-            let history = try await brokers[0].history(TetherCore.HistoryRequest(channel: channel, limit: total + 10, options: options))
+            let history = try await brokers[0].history(EngineHistoryRequest(channel: channel, limit: total + 10, options: options))
             try expectEqual(history.publications.map(\.offset), (1...UInt64(total)).map { $0 }, "history offsets")
             for node in nodes {
                 try await node.recorder.waitForPublications(total, in: channel)
@@ -184,15 +184,15 @@ extension EngineConformance {
             let broker = nodes[0].broker
             let options = context.options()
             for index in 0..<cap {
-                _ = try await broker.publish(TetherCore.PublishRequest(channel: context.name("cap-\(index)"), data: conformanceData(index), options: options))
+                _ = try await broker.publish(EnginePublishRequest(channel: context.name("cap-\(index)"), data: conformanceData(index), options: options))
             }
             let overflow = context.name("cap-overflow")
             try await broker.subscribe(overflow)
             try await broker.subscribe(context.name("cap-0"))
             try await expectUnavailable("publish to one channel over the cap") {
-                try await broker.publish(TetherCore.PublishRequest(channel: overflow, data: conformanceData(-1), options: options))
+                try await broker.publish(EnginePublishRequest(channel: overflow, data: conformanceData(-1), options: options))
             }
-            let existing = try await broker.publish(TetherCore.PublishRequest(channel: context.name("cap-0"), data: conformanceData(-2), options: options))
+            let existing = try await broker.publish(EnginePublishRequest(channel: context.name("cap-0"), data: conformanceData(-2), options: options))
             try expectEqual(existing.position.offset, 2, "publish to a channel that has state, at the cap")
             try await nodes[0].recorder.waitForPublications(1, in: context.name("cap-0"))
             try await context.quiet()

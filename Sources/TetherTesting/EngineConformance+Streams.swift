@@ -24,7 +24,7 @@ extension EngineConformance {
             var epoch: String?
             for number in 1...6 {
                 let broker = nodes[number % 2].broker
-                let result = try await broker.publish(TetherCore.PublishRequest(channel: channel, data: conformanceData(number), options: options))
+                let result = try await broker.publish(EnginePublishRequest(channel: channel, data: conformanceData(number), options: options))
                 try expectEqual(result.position.offset, UInt64(number), "offset of publication \(number) (nodes share one sequence)")
                 try expect(!result.duplicate, "a publish without a key is never a duplicate")
                 if let epoch {
@@ -34,9 +34,9 @@ extension EngineConformance {
                     epoch = result.position.epoch
                 }
             }
-            let other = try await nodes[0].broker.publish(TetherCore.PublishRequest(channel: context.name("offsets-other"), data: conformanceData(0), options: options))
+            let other = try await nodes[0].broker.publish(EnginePublishRequest(channel: context.name("offsets-other"), data: conformanceData(0), options: options))
             try expectEqual(other.position.offset, 1, "another channel has its own offsets")
-            let history = try await nodes[1].broker.history(TetherCore.HistoryRequest(channel: channel, limit: 100, options: options))
+            let history = try await nodes[1].broker.history(EngineHistoryRequest(channel: channel, limit: 100, options: options))
             try expectEqual(history.publications.map(\.offset), Array(1...6), "history offsets")
             try expectEqual(history.publications.map(\.data), (1...6).map(conformanceData), "history data in publish order")
             try expectEqual(history.position, StreamPosition(offset: 6, epoch: epoch ?? ""), "history position")
@@ -47,16 +47,16 @@ extension EngineConformance {
         try await context.withEngine(nodes: 2) { _, nodes in
             let channel = context.name("empty")
             let options = context.options()
-            let first = try await nodes[0].broker.history(TetherCore.HistoryRequest(channel: channel, limit: 0, options: options))
+            let first = try await nodes[0].broker.history(EngineHistoryRequest(channel: channel, limit: 0, options: options))
             try expectEqual(first.position.offset, 0, "offset of a channel without publications")
             try expect(!first.position.epoch.isEmpty, "a channel without publications still has an epoch")
             try expectEqual(first.publications.count, 0, "publications of an empty channel")
-            let second = try await nodes[0].broker.history(TetherCore.HistoryRequest(channel: channel, limit: 10, options: options))
+            let second = try await nodes[0].broker.history(EngineHistoryRequest(channel: channel, limit: 10, options: options))
             try expectEqual(second.position, first.position, "position on a second read")
             try expectEqual(second.publications.count, 0, "publications of an empty channel")
-            let fromOtherNode = try await nodes[1].broker.history(TetherCore.HistoryRequest(channel: channel, limit: 10, options: options))
+            let fromOtherNode = try await nodes[1].broker.history(EngineHistoryRequest(channel: channel, limit: 10, options: options))
             try expectEqual(fromOtherNode.position, first.position, "position read by another node")
-            let published = try await nodes[1].broker.publish(TetherCore.PublishRequest(channel: channel, data: conformanceData(1), options: options))
+            let published = try await nodes[1].broker.publish(EnginePublishRequest(channel: channel, data: conformanceData(1), options: options))
             try expectEqual(published.position, StreamPosition(offset: 1, epoch: first.position.epoch), "first publication after the reads")
         }
     }
@@ -69,13 +69,13 @@ extension EngineConformance {
             let info = ClientInfo(client: context.name("client"), user: "user-1")
             var epoch = ""
             for number in 1...5 {
-                let result = try await broker.publish(TetherCore.PublishRequest(
+                let result = try await broker.publish(EnginePublishRequest(
                     channel: channel, data: conformanceData(number), info: number.isMultiple(of: 2) ? info : nil, options: options))
                 epoch = result.position.epoch
             }
             let position = StreamPosition(offset: 5, epoch: epoch)
-            func read(after: UInt64?, limit: Int) async throws -> TetherCore.HistoryResult {
-                let result = try await broker.history(TetherCore.HistoryRequest(channel: channel, after: after, limit: limit, options: options))
+            func read(after: UInt64?, limit: Int) async throws -> EngineHistoryResult {
+                let result = try await broker.history(EngineHistoryRequest(channel: channel, after: after, limit: limit, options: options))
                 try expectEqual(result.position, position, "position of history(after: \(String(describing: after)), limit: \(limit))")
                 return result
             }
@@ -98,18 +98,18 @@ extension EngineConformance {
             let broker = nodes[0].broker
             let channel = context.name("trimmed")
             let options = context.options(historySize: 3)
-            var last = TetherCore.PublishResult(position: StreamPosition(offset: 0, epoch: ""))
+            var last = EnginePublishResult(position: StreamPosition(offset: 0, epoch: ""))
             for number in 1...5 {
-                last = try await broker.publish(TetherCore.PublishRequest(channel: channel, data: conformanceData(number), options: options))
+                last = try await broker.publish(EnginePublishRequest(channel: channel, data: conformanceData(number), options: options))
             }
             try expectEqual(last.position.offset, 5, "offset of the fifth publication")
-            let all = try await broker.history(TetherCore.HistoryRequest(channel: channel, limit: 100, options: options))
+            let all = try await broker.history(EngineHistoryRequest(channel: channel, limit: 100, options: options))
             try expectEqual(all.publications.map(\.offset), [3, 4, 5], "the newest historySize publications are held")
             try expectEqual(all.publications.map(\.data), (3...5).map(conformanceData), "held data")
             try expectEqual(all.position, last.position, "position")
-            let afterTrimmed = try await broker.history(TetherCore.HistoryRequest(channel: channel, after: 1, limit: 100, options: options))
+            let afterTrimmed = try await broker.history(EngineHistoryRequest(channel: channel, after: 1, limit: 100, options: options))
             try expectEqual(afterTrimmed.publications.map(\.offset), [3, 4, 5], "after a trimmed offset: from the oldest held, never a partial middle")
-            let afterHeld = try await broker.history(TetherCore.HistoryRequest(channel: channel, after: 3, limit: 1, options: options))
+            let afterHeld = try await broker.history(EngineHistoryRequest(channel: channel, after: 3, limit: 1, options: options))
             try expectEqual(afterHeld.publications.map(\.offset), [4], "after a held offset")
         }
     }
@@ -122,11 +122,11 @@ extension EngineConformance {
             try await broker.subscribe(channel)
             var epoch = ""
             for number in 1...3 {
-                let result = try await broker.publish(TetherCore.PublishRequest(channel: channel, data: conformanceData(number), options: options))
+                let result = try await broker.publish(EnginePublishRequest(channel: channel, data: conformanceData(number), options: options))
                 try expectEqual(result.position.offset, UInt64(number), "offset without history")
                 epoch = result.position.epoch
             }
-            let history = try await broker.history(TetherCore.HistoryRequest(channel: channel, limit: 100, options: options))
+            let history = try await broker.history(EngineHistoryRequest(channel: channel, limit: 100, options: options))
             try expectEqual(history.publications.count, 0, "publications held with historySize 0")
             try expectEqual(history.position, StreamPosition(offset: 3, epoch: epoch), "position without history")
             try await nodes[0].recorder.waitForPublications(3, in: channel)
@@ -139,17 +139,17 @@ extension EngineConformance {
             let broker = nodes[0].broker
             let channel = context.name("history-ttl")
             let options = context.options(historySize: 10, historyTTL: context.ttl, metaTTL: context.ttl(20, 1))
-            let first = try await broker.publish(TetherCore.PublishRequest(channel: channel, data: conformanceData(1), options: options))
-            _ = try await broker.publish(TetherCore.PublishRequest(channel: channel, data: conformanceData(2), options: options))
-            let fresh = try await broker.history(TetherCore.HistoryRequest(channel: channel, limit: 100, options: options))
+            let first = try await broker.publish(EnginePublishRequest(channel: channel, data: conformanceData(1), options: options))
+            _ = try await broker.publish(EnginePublishRequest(channel: channel, data: conformanceData(2), options: options))
+            let fresh = try await broker.history(EngineHistoryRequest(channel: channel, limit: 100, options: options))
             try expectEqual(fresh.publications.map(\.offset), [1, 2], "held before historyTTL")
             try await context.waitPast(context.ttl)
-            let expired = try await broker.history(TetherCore.HistoryRequest(channel: channel, limit: 100, options: options))
+            let expired = try await broker.history(EngineHistoryRequest(channel: channel, limit: 100, options: options))
             try expectEqual(expired.publications.count, 0, "publications held after historyTTL")
             try expectEqual(expired.position, StreamPosition(offset: 2, epoch: first.position.epoch), "position outlives history")
-            let third = try await broker.publish(TetherCore.PublishRequest(channel: channel, data: conformanceData(3), options: options))
+            let third = try await broker.publish(EnginePublishRequest(channel: channel, data: conformanceData(3), options: options))
             try expectEqual(third.position, StreamPosition(offset: 3, epoch: first.position.epoch), "offsets continue after history expired")
-            let after = try await broker.history(TetherCore.HistoryRequest(channel: channel, after: 1, limit: 100, options: options))
+            let after = try await broker.history(EngineHistoryRequest(channel: channel, after: 1, limit: 100, options: options))
             try expectEqual(after.publications.map(\.offset), [3], "only the new publication is held")
         }
     }
@@ -162,16 +162,16 @@ extension EngineConformance {
             let witness = nodes[1]
             try await witness.broker.subscribe(channel)
             let key = "key-1"
-            let first = try await publisher.publish(TetherCore.PublishRequest(channel: channel, data: conformanceData(1), idempotencyKey: key, options: options))
+            let first = try await publisher.publish(EnginePublishRequest(channel: channel, data: conformanceData(1), idempotencyKey: key, options: options))
             try expectEqual(first.position.offset, 1, "first publish with a key")
             try expect(!first.duplicate, "the first publish with a key is not a duplicate")
-            let repeated = try await publisher.publish(TetherCore.PublishRequest(channel: channel, data: conformanceData(2), idempotencyKey: key, options: options))
-            try expectEqual(repeated, TetherCore.PublishResult(position: first.position, duplicate: true), "repeat with the same key")
-            let unkeyed = try await publisher.publish(TetherCore.PublishRequest(channel: channel, data: conformanceData(3), options: options))
+            let repeated = try await publisher.publish(EnginePublishRequest(channel: channel, data: conformanceData(2), idempotencyKey: key, options: options))
+            try expectEqual(repeated, EnginePublishResult(position: first.position, duplicate: true), "repeat with the same key")
+            let unkeyed = try await publisher.publish(EnginePublishRequest(channel: channel, data: conformanceData(3), options: options))
             try expectEqual(unkeyed.position.offset, 2, "the repeat took no offset")
-            let fromOtherNode = try await witness.broker.publish(TetherCore.PublishRequest(channel: channel, data: conformanceData(4), idempotencyKey: key, options: options))
-            try expectEqual(fromOtherNode, TetherCore.PublishResult(position: first.position, duplicate: true), "repeat from another node, after a later publish")
-            let history = try await publisher.history(TetherCore.HistoryRequest(channel: channel, limit: 100, options: options))
+            let fromOtherNode = try await witness.broker.publish(EnginePublishRequest(channel: channel, data: conformanceData(4), idempotencyKey: key, options: options))
+            try expectEqual(fromOtherNode, EnginePublishResult(position: first.position, duplicate: true), "repeat from another node, after a later publish")
+            let history = try await publisher.history(EngineHistoryRequest(channel: channel, limit: 100, options: options))
             try expectEqual(history.publications.map(\.data), [conformanceData(1), conformanceData(3)], "history holds no repeat")
             try await witness.recorder.waitForPublications(2, in: channel)
             try await context.quiet()
@@ -185,16 +185,16 @@ extension EngineConformance {
             let options = context.options()
             let channelA = context.name("keys-a")
             let channelB = context.name("keys-b")
-            let a = try await broker.publish(TetherCore.PublishRequest(channel: channelA, data: conformanceData(1), idempotencyKey: "shared", options: options))
-            let b = try await broker.publish(TetherCore.PublishRequest(channel: channelB, data: conformanceData(2), idempotencyKey: "shared", options: options))
+            let a = try await broker.publish(EnginePublishRequest(channel: channelA, data: conformanceData(1), idempotencyKey: "shared", options: options))
+            let b = try await broker.publish(EnginePublishRequest(channel: channelB, data: conformanceData(2), idempotencyKey: "shared", options: options))
             try expect(!a.duplicate && !b.duplicate, "the same key on two channels is two publications")
             try expectEqual(b.position.offset, 1, "offset on the second channel")
-            let repeatA = try await broker.publish(TetherCore.PublishRequest(channel: channelA, data: conformanceData(3), idempotencyKey: "shared", options: options))
-            let repeatB = try await broker.publish(TetherCore.PublishRequest(channel: channelB, data: conformanceData(4), idempotencyKey: "shared", options: options))
-            try expectEqual(repeatA, TetherCore.PublishResult(position: a.position, duplicate: true), "repeat on the first channel")
-            try expectEqual(repeatB, TetherCore.PublishResult(position: b.position, duplicate: true), "repeat on the second channel")
-            let other = try await broker.publish(TetherCore.PublishRequest(channel: channelA, data: conformanceData(5), idempotencyKey: "other", options: options))
-            try expectEqual(other, TetherCore.PublishResult(position: StreamPosition(offset: 2, epoch: a.position.epoch)), "another key on the same channel")
+            let repeatA = try await broker.publish(EnginePublishRequest(channel: channelA, data: conformanceData(3), idempotencyKey: "shared", options: options))
+            let repeatB = try await broker.publish(EnginePublishRequest(channel: channelB, data: conformanceData(4), idempotencyKey: "shared", options: options))
+            try expectEqual(repeatA, EnginePublishResult(position: a.position, duplicate: true), "repeat on the first channel")
+            try expectEqual(repeatB, EnginePublishResult(position: b.position, duplicate: true), "repeat on the second channel")
+            let other = try await broker.publish(EnginePublishRequest(channel: channelA, data: conformanceData(5), idempotencyKey: "other", options: options))
+            try expectEqual(other, EnginePublishResult(position: StreamPosition(offset: 2, epoch: a.position.epoch)), "another key on the same channel")
         }
     }
 
@@ -203,15 +203,15 @@ extension EngineConformance {
             let broker = nodes[0].broker
             let channel = context.name("key-window")
             let options = context.options(metaTTL: context.ttl(20, 1), idempotencyWindow: context.ttl)
-            let first = try await broker.publish(TetherCore.PublishRequest(channel: channel, data: conformanceData(1), idempotencyKey: "k", options: options))
-            let within = try await broker.publish(TetherCore.PublishRequest(channel: channel, data: conformanceData(2), idempotencyKey: "k", options: options))
+            let first = try await broker.publish(EnginePublishRequest(channel: channel, data: conformanceData(1), idempotencyKey: "k", options: options))
+            let within = try await broker.publish(EnginePublishRequest(channel: channel, data: conformanceData(2), idempotencyKey: "k", options: options))
             try expect(within.duplicate, "a repeat within the window is a duplicate")
             try await context.waitPast(context.ttl)
-            let after = try await broker.publish(TetherCore.PublishRequest(channel: channel, data: conformanceData(3), idempotencyKey: "k", options: options))
-            try expectEqual(after, TetherCore.PublishResult(position: StreamPosition(offset: 2, epoch: first.position.epoch)), "a repeat after the window publishes")
-            let again = try await broker.publish(TetherCore.PublishRequest(channel: channel, data: conformanceData(4), idempotencyKey: "k", options: options))
-            try expectEqual(again, TetherCore.PublishResult(position: after.position, duplicate: true), "the key is remembered anew")
-            let history = try await broker.history(TetherCore.HistoryRequest(channel: channel, limit: 100, options: options))
+            let after = try await broker.publish(EnginePublishRequest(channel: channel, data: conformanceData(3), idempotencyKey: "k", options: options))
+            try expectEqual(after, EnginePublishResult(position: StreamPosition(offset: 2, epoch: first.position.epoch)), "a repeat after the window publishes")
+            let again = try await broker.publish(EnginePublishRequest(channel: channel, data: conformanceData(4), idempotencyKey: "k", options: options))
+            try expectEqual(again, EnginePublishResult(position: after.position, duplicate: true), "the key is remembered anew")
+            let history = try await broker.history(EngineHistoryRequest(channel: channel, limit: 100, options: options))
             try expectEqual(history.publications.map(\.data), [conformanceData(1), conformanceData(3)], "history")
         }
     }
@@ -221,14 +221,14 @@ extension EngineConformance {
             let broker = nodes[0].broker
             let channel = context.name("meta-expiry")
             let options = context.options(historySize: 10, historyTTL: context.ttl, metaTTL: context.ttl)
-            _ = try await broker.publish(TetherCore.PublishRequest(channel: channel, data: conformanceData(1), options: options))
-            let old = try await broker.publish(TetherCore.PublishRequest(channel: channel, data: conformanceData(2), options: options))
+            _ = try await broker.publish(EnginePublishRequest(channel: channel, data: conformanceData(1), options: options))
+            let old = try await broker.publish(EnginePublishRequest(channel: channel, data: conformanceData(2), options: options))
             try await context.waitPast(context.ttl)
-            let renewed = try await broker.publish(TetherCore.PublishRequest(channel: channel, data: conformanceData(3), options: options))
+            let renewed = try await broker.publish(EnginePublishRequest(channel: channel, data: conformanceData(3), options: options))
             try expectEqual(renewed.position.offset, 1, "offset after the metadata expired")
             try expect(renewed.position.epoch != old.position.epoch, "a new epoch after the metadata expired (both \(old.position.epoch))")
             try expect(!renewed.position.epoch.isEmpty, "the new epoch is not empty")
-            let history = try await broker.history(TetherCore.HistoryRequest(channel: channel, limit: 100, options: options))
+            let history = try await broker.history(EngineHistoryRequest(channel: channel, limit: 100, options: options))
             try expectEqual(history.position, renewed.position, "position in the new epoch")
             try expectEqual(history.publications.map(\.data), [conformanceData(3)], "only the new epoch's publication is held")
         }
@@ -240,16 +240,16 @@ extension EngineConformance {
             let options = context.options(historySize: 0, metaTTL: context.ttl)
             let read = context.name("meta-read")
             let written = context.name("meta-written")
-            let readFirst = try await broker.publish(TetherCore.PublishRequest(channel: read, data: conformanceData(1), options: options))
-            let writtenFirst = try await broker.publish(TetherCore.PublishRequest(channel: written, data: conformanceData(1), options: options))
+            let readFirst = try await broker.publish(EnginePublishRequest(channel: read, data: conformanceData(1), options: options))
+            let writtenFirst = try await broker.publish(EnginePublishRequest(channel: written, data: conformanceData(1), options: options))
             for round in 1...2 {
                 try await context.waitPast(context.ttl(6, 10))
-                let history = try await broker.history(TetherCore.HistoryRequest(channel: read, limit: 0, options: options))
+                let history = try await broker.history(EngineHistoryRequest(channel: read, limit: 0, options: options))
                 try expectEqual(history.position, readFirst.position, "position after read round \(round)")
-                let result = try await broker.publish(TetherCore.PublishRequest(channel: written, data: conformanceData(round + 1), options: options))
+                let result = try await broker.publish(EnginePublishRequest(channel: written, data: conformanceData(round + 1), options: options))
                 try expectEqual(result.position, StreamPosition(offset: UInt64(round + 1), epoch: writtenFirst.position.epoch), "publish round \(round)")
             }
-            let publish = try await broker.publish(TetherCore.PublishRequest(channel: read, data: conformanceData(2), options: options))
+            let publish = try await broker.publish(EnginePublishRequest(channel: read, data: conformanceData(2), options: options))
             try expectEqual(publish.position, StreamPosition(offset: 2, epoch: readFirst.position.epoch), "a channel kept alive by reads keeps its epoch")
         }
     }

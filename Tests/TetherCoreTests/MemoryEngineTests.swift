@@ -9,8 +9,8 @@ import TetherTesting
 
     private static func publish(
         _ broker: any Broker, _ channel: String, _ number: Int, key: String? = nil, options: ChannelOptions
-    ) async throws -> TetherCore.PublishResult {
-        try await broker.publish(TetherCore.PublishRequest(channel: channel, data: data(number), idempotencyKey: key, options: options))
+    ) async throws -> EnginePublishResult {
+        try await broker.publish(EnginePublishRequest(channel: channel, data: data(number), idempotencyKey: key, options: options))
     }
 
     @Test func channelCapRefusesNewStateUntilChannelsExpire() async throws {
@@ -25,7 +25,7 @@ import TetherTesting
             _ = try await Self.publish(broker, "c3", 3, options: options)
         }
         await #expect(throws: EngineError.self) {
-            _ = try await broker.history(TetherCore.HistoryRequest(channel: "c3", limit: 10, options: options))
+            _ = try await broker.history(EngineHistoryRequest(channel: "c3", limit: 10, options: options))
         }
         // Subscriptions are not channel state; channels that have state stay usable.
         try await broker.subscribe("c3")
@@ -62,7 +62,7 @@ import TetherTesting
         }
         #expect(engine.idempotencyKeyCount(channel: "c") == 3)
         let newest = try await Self.publish(broker, "c", 99, key: "k9", options: options)
-        #expect(newest == TetherCore.PublishResult(position: StreamPosition(offset: 10, epoch: newest.position.epoch), duplicate: true))
+        #expect(newest == EnginePublishResult(position: StreamPosition(offset: 10, epoch: newest.position.epoch), duplicate: true))
         let evicted = try await Self.publish(broker, "c", 98, key: "k0", options: options)
         #expect(!evicted.duplicate)
         #expect(evicted.position.offset == 11)
@@ -172,7 +172,7 @@ import TetherTesting
         await broker.close()
         await #expect(throws: EngineError.self) { try await broker.subscribe("c") }
         await #expect(throws: EngineError.self) {
-            _ = try await broker.publish(TetherCore.PublishRequest(channel: "c", data: .null, options: ChannelOptions()))
+            _ = try await broker.publish(EnginePublishRequest(channel: "c", data: .null, options: ChannelOptions()))
         }
         await #expect(throws: EngineError.self) { try await broker.publishControl(.emptyObject) }
         #expect(engine.channelCount == 0)
@@ -205,7 +205,7 @@ import TetherTesting
         _ = try await Self.publish(broker, "c", 2, options: short)
         _ = try await Self.publish(broker, "c", 3, options: long)
         clock.advance(by: .seconds(10))
-        let history = try await broker.history(TetherCore.HistoryRequest(channel: "c", limit: 10, options: long))
+        let history = try await broker.history(EngineHistoryRequest(channel: "c", limit: 10, options: long))
         #expect(history.publications.map(\.offset) == [1, 2, 3], "a shorter TTL never cuts a hole in history")
     }
 }

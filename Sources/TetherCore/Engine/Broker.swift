@@ -20,8 +20,8 @@ import TetherProtocol
 public protocol Broker: Sendable {
     func subscribe(_ channel: String) async throws
     func unsubscribe(_ channel: String) async throws
-    func publish(_ request: PublishRequest) async throws -> PublishResult
-    func history(_ request: HistoryRequest) async throws -> HistoryResult
+    func publish(_ request: EnginePublishRequest) async throws -> EnginePublishResult
+    func history(_ request: EngineHistoryRequest) async throws -> EngineHistoryResult
     /// Sends a join or leave to every node subscribed to `channel`.
     func publishPresence(_ event: PresenceEvent, channel: String) async throws
     /// Sends a control message to every node, this one included (cluster-wide disconnects and the like).
@@ -55,7 +55,7 @@ public struct ChannelOptions: Sendable, Hashable {
     }
 }
 
-public struct PublishRequest: Sendable {
+public struct EnginePublishRequest: Sendable {
     public var channel: String
     public var data: RawJSON
     public var info: ClientInfo?
@@ -71,7 +71,7 @@ public struct PublishRequest: Sendable {
     }
 }
 
-public struct PublishResult: Sendable, Hashable {
+public struct EnginePublishResult: Sendable, Hashable {
     public var position: StreamPosition
     /// True when the idempotency key was seen within the window: nothing was published.
     public var duplicate: Bool
@@ -82,7 +82,7 @@ public struct PublishResult: Sendable, Hashable {
     }
 }
 
-public struct HistoryRequest: Sendable {
+public struct EngineHistoryRequest: Sendable {
     public var channel: String
     /// Return publications with offsets strictly greater than this (nil: from the oldest held).
     public var after: UInt64?
@@ -98,7 +98,7 @@ public struct HistoryRequest: Sendable {
     }
 }
 
-public struct HistoryResult: Sendable, Hashable {
+public struct EngineHistoryResult: Sendable, Hashable {
     /// The channel's latest position at the time of the read.
     public var position: StreamPosition
     /// Held publications after the requested offset, oldest first, at most `limit`.

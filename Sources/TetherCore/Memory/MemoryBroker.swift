@@ -22,11 +22,11 @@ final class MemoryBroker: Broker {
         try self.streams.unsubscribe(self.id, from: channel)
     }
 
-    func publish(_ request: PublishRequest) async throws -> PublishResult {
+    func publish(_ request: EnginePublishRequest) async throws -> EnginePublishResult {
         try self.streams.publish(self.id, request)
     }
 
-    func history(_ request: HistoryRequest) async throws -> HistoryResult {
+    func history(_ request: EngineHistoryRequest) async throws -> EngineHistoryResult {
         try self.streams.history(self.id, request)
     }
 

@@ -51,14 +51,14 @@ final class MemoryStreams: Sendable {
         }
     }
 
-    func publish(_ broker: UInt64, _ request: PublishRequest) throws(EngineError) -> PublishResult {
+    func publish(_ broker: UInt64, _ request: EnginePublishRequest) throws(EngineError) -> EnginePublishResult {
         let now = self.clock.now()
         return try self.state.withLock { (state) throws(EngineError) in
             try state.publish(broker, request, now: now)
         }
     }
 
-    func history(_ broker: UInt64, _ request: HistoryRequest) throws(EngineError) -> HistoryResult {
+    func history(_ broker: UInt64, _ request: EngineHistoryRequest) throws(EngineError) -> EngineHistoryResult {
         let now = self.clock.now()
         return try self.state.withLock { (state) throws(EngineError) in
             try state.history(broker, request, now: now)

@@ -72,14 +72,14 @@ struct MemoryStreamsState {
 
     // MARK: Streams
 
-    mutating func publish(_ broker: UInt64, _ request: PublishRequest, now: Int64) throws(EngineError) -> PublishResult {
+    mutating func publish(_ broker: UInt64, _ request: EnginePublishRequest, now: Int64) throws(EngineError) -> EnginePublishResult {
         try self.requireAttached(broker)
         self.sweep(now: now, limit: self.limits.sweepBatch)
         let channel = try self.channelState(request.channel, now: now)
         defer { self.reschedule(request.channel, channel) }
         channel.metaExpiresAt = MemoryDeadline.after(request.options.metaTTL, from: now)
         if let key = request.idempotencyKey, let first = channel.lookupKey(key, now: now) {
-            return PublishResult(position: first, duplicate: true)
+            return EnginePublishResult(position: first, duplicate: true)
         }
         let publication = channel.append(data: request.data, info: request.info, options: request.options, now: now)
         let position = channel.position
@@ -95,16 +95,16 @@ struct MemoryStreamsState {
                 sink.receive(event)
             }
         }
-        return PublishResult(position: position)
+        return EnginePublishResult(position: position)
     }
 
-    mutating func history(_ broker: UInt64, _ request: HistoryRequest, now: Int64) throws(EngineError) -> HistoryResult {
+    mutating func history(_ broker: UInt64, _ request: EngineHistoryRequest, now: Int64) throws(EngineError) -> EngineHistoryResult {
         try self.requireAttached(broker)
         self.sweep(now: now, limit: self.limits.sweepBatch)
         let channel = try self.channelState(request.channel, now: now)
         defer { self.reschedule(request.channel, channel) }
         channel.metaExpiresAt = MemoryDeadline.after(request.options.metaTTL, from: now)
-        return HistoryResult(
+        return EngineHistoryResult(
             position: channel.position,
             publications: channel.publications(after: request.after, limit: request.limit)
         )
