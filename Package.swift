@@ -169,6 +169,8 @@ let package = Package(
             dependencies: [
                 "TetherServer", "TetherCore", "TetherProtocol", "TetherClient", "TetherTesting",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
