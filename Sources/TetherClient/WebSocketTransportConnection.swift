@@ -1,0 +1,110 @@
+import Logging
+import NIOCore
+import Synchronization
+import WSClient
+
+/// One connection of ``WebSocketTransport``: a task runs `WebSocketClient` and forwards its inbound text
+/// messages to ``events``; ``send(_:)`` writes through the client's outbound writer.
+final class WebSocketTransportConnection: TetherTransportConnection {
+    let events: AsyncStream<TransportEvent>
+    private let continuation: AsyncStream<TransportEvent>.Continuation
+    private let state = Mutex(State())
+
+    private struct State {
+        var outbound: WebSocketOutboundWriter?
+        var ready: CheckedContinuation<Void, any Error>?
+        var task: Task<Void, Never>?
+        var aborted = false
+        var finished = false
+    }
+
+    /// The socket closed before the WebSocket upgrade completed.
+    struct ClosedBeforeOpen: Error, CustomStringConvertible {
+        var description: String { "the connection closed before the WebSocket upgrade completed" }
+    }
+
+    init() {
+        (self.events, self.continuation) = AsyncStream.makeStream(of: TransportEvent.self)
+    }
+
+    /// Connects and returns once the upgrade completed (throws if it failed).
+    func open(url: String, maxMessageSize: Int, eventLoopGroup: any EventLoopGroup, logger: Logger) async throws {
+        try await withCheckedThrowingContinuation { (ready: CheckedContinuation<Void, any Error>) in
+            self.state.withLock { $0.ready = ready }
+            let task = Task {
+                await self.run(url: url, maxMessageSize: maxMessageSize, eventLoopGroup: eventLoopGroup, logger: logger)
+            }
+            self.state.withLock { $0.task = task }
+        }
+    }
+
+    private func run(url: String, maxMessageSize: Int, eventLoopGroup: any EventLoopGroup, logger: Logger) async {
+        do {
+            let closeFrame = try await WebSocketClient.connect(
+                url: url,
+                configuration: WebSocketClientConfiguration(maxFrameSize: maxMessageSize),
+                eventLoopGroup: eventLoopGroup,
+                logger: logger
+            ) { inbound, outbound, _ in
+                self.opened(outbound)
+                for try await message in inbound.messages(maxSize: maxMessageSize) {
+                    if case .text(let text) = message { self.continuation.yield(.text(text)) }
+                }
+            }
+            self.finish(code: closeFrame.map { UInt16(webSocketErrorCode: $0.closeCode) }, reason: closeFrame?.reason, error: nil)
+        } catch {
+            self.finish(code: nil, reason: nil, error: error)
+        }
+    }
+
+    private func opened(_ outbound: WebSocketOutboundWriter) {
+        let ready = self.state.withLock { state in
+            state.outbound = outbound
+            defer { state.ready = nil }
+            return state.ready
+        }
+        ready?.resume()
+    }
+
+    private func finish(code: UInt16?, reason: String?, error: (any Error)?) {
+        let (ready, aborted, alreadyFinished) = self.state.withLock { state in
+            defer {
+                state.ready = nil
+                state.finished = true
+                state.outbound = nil
+            }
+            return (state.ready, state.aborted, state.finished)
+        }
+        if alreadyFinished { return }
+        if let ready {
+            ready.resume(throwing: error ?? ClosedBeforeOpen())
+        }
+        self.continuation.yield(.closed(code: aborted ? nil : code, reason: aborted ? "aborted" : reason))
+        self.continuation.finish()
+    }
+
+    func send(_ text: String) async throws {
+        guard let outbound = self.state.withLock({ $0.outbound }) else { throw ClosedBeforeOpen() }
+        try await outbound.write(.text(text))
+    }
+
+    func close(code: UInt16, reason: String) async {
+        guard let outbound = self.state.withLock({ $0.outbound }) else {
+            self.abort()
+            return
+        }
+        do {
+            try await outbound.close(.init(codeNumber: Int(code)), reason: reason)
+        } catch {
+            self.abort()
+        }
+    }
+
+    func abort() {
+        let task = self.state.withLock { state in
+            state.aborted = true
+            return state.task
+        }
+        task?.cancel()
+    }
+}
