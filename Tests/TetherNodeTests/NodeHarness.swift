@@ -60,12 +60,16 @@ final class NodeHarness: Sendable {
 
     /// Starts one more node on the shared engine; returns its index.
     @discardableResult
-    func startNode(name: String, configure: @Sendable (inout NodeConfiguration) -> Void = { _ in }) async throws -> Int {
+    func startNode(
+        name: String,
+        engine: (any Engine)? = nil,
+        configure: @Sendable (inout NodeConfiguration) -> Void = { _ in }
+    ) async throws -> Int {
         var configuration = Self.defaultConfiguration(name: name)
         configure(&configuration)
         var logger = Logger(label: "test.node")
         logger.logLevel = .warning
-        let node = try await TetherNode(configuration: configuration, engine: self.engine, logger: logger)
+        let node = try await TetherNode(configuration: configuration, engine: engine ?? self.engine, logger: logger)
         let (portStream, portContinuation) = AsyncStream<Int>.makeStream()
         let app = NodeServer.makeApplication(
             node: node, host: "127.0.0.1", port: 0,
@@ -104,11 +108,16 @@ final class NodeHarness: Sendable {
 
     /// A signed HS256 token for `user`.
     static func token(user: String, expiresIn: Duration? = .seconds(3600), channels: [String]? = nil) async throws -> String {
+        try await self.token(user: user, expiresAt: expiresIn.map { SystemEngineClock().now() / 1000 + $0.components.seconds }, channels: channels)
+    }
+
+    /// A signed HS256 token for `user` with `exp` = `expiresAt` (seconds since the Unix epoch).
+    static func token(user: String, expiresAt: Int64?, channels: [String]? = nil) async throws -> String {
         let keys = JWTKeyCollection()
         await keys.add(hmac: HMACKey(from: secret), digestAlgorithm: .sha256)
         return try await keys.sign(TestClaims(
             sub: user,
-            exp: expiresIn.map { SystemEngineClock().now() / 1000 + $0.components.seconds },
+            exp: expiresAt,
             channels: channels
         ))
     }

@@ -23,8 +23,8 @@ final class NodeProtocolClient: Sendable {
     }
 
     /// Sends a command and returns its reply (`result` or `error` object), keeping pushes for later.
-    func call(_ json: String, id: UInt32) async throws -> ServerMessage {
-        try await self.send(json)
+    func call(_ json: String, id: UInt32, sendFirst: Bool = true) async throws -> ServerMessage {
+        if sendFirst { try await self.send(json) }
         return try await self.next { message in
             switch message {
             case .reply(let replyID, _), .error(let replyID, _): replyID == id
@@ -33,9 +33,9 @@ final class NodeProtocolClient: Sendable {
         }
     }
 
-    /// The next push (skipping `ping` pushes).
-    func push() async throws -> Push {
-        let message = try await self.next { message in
+    /// The next push (skipping `ping` pushes), waiting up to `timeout` for each frame.
+    func push(timeout: Duration = .seconds(5)) async throws -> Push {
+        let message = try await self.next(timeout: timeout) { message in
             if case .push(let push) = message, push != .ping { return true }
             return false
         }
@@ -45,6 +45,7 @@ final class NodeProtocolClient: Sendable {
 
     /// Waits for the socket to close and returns the close code.
     func closeCode() async throws -> UInt16? {
+        if let code = self.pending.closeCode { return code }
         while true {
             switch try await self.socket.receive(timeout: .seconds(5)) {
             case .close(let code, _): return code
@@ -54,15 +55,19 @@ final class NodeProtocolClient: Sendable {
     }
 
     /// The first message matching `matches`; earlier non-matching messages stay queued in order.
-    private func next(_ matches: @Sendable (ServerMessage) -> Bool) async throws -> ServerMessage {
+    private func next(timeout: Duration = .seconds(5), _ matches: @Sendable (ServerMessage) -> Bool) async throws -> ServerMessage {
         if let queued = self.pending.take(matching: matches) { return queued }
         while true {
-            let frame = try await self.socket.receive(timeout: .seconds(5))
+            let frame = try await self.socket.receive(timeout: timeout)
+            if case .close(let code, _) = frame {
+                self.pending.closeCode = code
+                throw TestFailure("the node closed the connection with \(code.map(String.init) ?? "no code")")
+            }
             guard case .text(let text) = frame else {
                 throw TestFailure("expected a text frame, got \(frame)")
             }
             for line in text.split(separator: "\n") {
-                self.pending.append(try ServerMessage.decode(String(line)))
+                self.pending.append(try ServerMessage.decode(String(line), limits: JSONLimits(maxBytes: 16 << 20)))
             }
             if let queued = self.pending.take(matching: matches) { return queued }
         }
@@ -73,6 +78,13 @@ import Synchronization
 
 final class PendingMessages: Sendable {
     private let messages = Mutex<[ServerMessage]>([])
+    private let close = Mutex<UInt16?>(nil)
+
+    /// The close code, once a close frame was read.
+    var closeCode: UInt16? {
+        get { self.close.withLock { $0 } }
+        set { self.close.withLock { $0 = newValue } }
+    }
 
     func append(_ message: ServerMessage) {
         self.messages.withLock { $0.append(message) }

@@ -73,7 +73,7 @@ public final class ClientConnection: Sendable {
             case .invalid(let id, let error):
                 self.reply(id, error: error)
             case .command(let command):
-                guard self.admit() else { continue }
+                guard self.admit(command.id) else { continue }
                 await self.handle(command)
             }
         }
@@ -85,12 +85,14 @@ public final class ClientConnection: Sendable {
     }
 
     /// Token-bucket check; over the limit answers 110, far over it closes with 3006.
-    private func admit() -> Bool {
+    private func admit(_ id: UInt32) -> Bool {
         let now = self.node.clock.now()
         let verdict = self.state.withLock { $0.rate.take(now: now) }
         switch verdict {
         case .allowed: return true
-        case .refused: return false
+        case .refused:
+            self.reply(id, error: ProtocolError(.tooManyRequests, "over \(self.node.configuration.limits.commandsPerSecond) commands per second"))
+            return false
         case .abusive:
             self.close(.tooManyRequests)
             return false
@@ -141,6 +143,9 @@ public final class ClientConnection: Sendable {
             self.reply(id, error: ProtocolError(.internalError, "\(error)"))
         }
     }
+
+    /// Bytes of publications one reply may carry (the rest is fetched with `history`).
+    private var replyBudget: Int { max(self.node.configuration.limits.maxOutboundFrameSize - 1024, 1024) }
 
     private var connected: (Credentials, String)? {
         self.state.withLock { state in
@@ -196,7 +201,7 @@ public final class ClientConnection: Sendable {
         for (channel, since) in wanted {
             do {
                 let plan = try await self.startSubscription(channel: channel, since: since, credentials: credentials)
-                results.append(plan.result(channel: channel, recoverable: (self.namespace(of: channel)?.historySize ?? 0) > 0))
+                results.append(plan.result(channel: channel, recoverable: (self.namespace(of: channel)?.historySize ?? 0) > 0, byteBudget: self.replyBudget / max(wanted.count, 1)))
                 channels.append(channel)
             } catch let error as ProtocolError {
                 errors.append(ChannelError(channel: channel, error: error))
@@ -227,7 +232,7 @@ public final class ClientConnection: Sendable {
     private func subscribe(id: UInt32, channel: String, since: StreamPosition?, credentials: Credentials) async throws {
         let plan = try await self.startSubscription(channel: channel, since: since, credentials: credentials)
         let recoverable = (self.namespace(of: channel)?.historySize ?? 0) > 0
-        self.activate([channel], reply: WireEncoder.reply(id, plan.result(channel: channel, recoverable: recoverable)))
+        self.activate([channel], reply: WireEncoder.reply(id, plan.result(channel: channel, recoverable: recoverable, byteBudget: self.replyBudget)))
         await self.saveSession()
     }
 

@@ -47,11 +47,31 @@ struct RecoveryPlan: Sendable, Hashable {
         self.publications = held
     }
 
-    /// The subscribe result announcing this plan.
-    func result(channel: String, recoverable: Bool) -> SubscribeResult {
-        SubscribeResult(
+    /// The subscribe result announcing this plan, with at most `byteBudget` bytes of publications (at
+    /// least one); when that cuts the list, `more` tells the client to fetch the rest with `history`.
+    func result(channel: String, recoverable: Bool, byteBudget: Int) -> SubscribeResult {
+        var result = SubscribeResult(
             channel: channel, position: self.position, recoverable: recoverable,
             recovered: self.recovered, reason: self.failure, missing: self.missing, publications: self.publications
         )
+        if let publications = self.publications {
+            let kept = Self.prefix(of: publications, byteBudget: byteBudget)
+            result.publications = kept
+            result.more = kept.count < publications.count
+        }
+        return result
+    }
+
+    /// The longest prefix of `publications` whose encoded size stays within `byteBudget` (at least one).
+    static func prefix(of publications: [Publication], byteBudget: Int) -> [Publication] {
+        var used = 0
+        var count = 0
+        for publication in publications {
+            // Data plus the envelope (offset, info, punctuation).
+            used += publication.data.byteCount + 32 + (publication.info.map { $0.client.utf8.count + $0.user.utf8.count + 24 } ?? 0)
+            if used > byteBudget, count > 0 { break }
+            count += 1
+        }
+        return Array(publications.prefix(count))
     }
 }

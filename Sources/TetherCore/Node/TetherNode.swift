@@ -80,6 +80,11 @@ public final class TetherNode: Service, Sendable {
 
     public var connectionCount: Int { self.registry.withLock { $0.connections.count } }
 
+    /// Connections on this node subscribed to `channel` (including subscriptions still being set up).
+    public func localSubscriberCount(channel: String) -> Int {
+        self.hub.subscribers(of: channel).count
+    }
+
     func registerConnected(_ connection: ClientConnection, user: String) {
         _ = self.registry.withLock { $0.users[user, default: []].insert(ObjectIdentifier(connection)) }
     }
@@ -158,15 +163,18 @@ public final class TetherNode: Service, Sendable {
             channel: channel, after: since?.offset, limit: limit,
             options: self.configuration.channelOptions(namespace)
         ))
+        let budget = max(self.configuration.limits.maxOutboundFrameSize - 1024, 1024)
+        let publications = RecoveryPlan.prefix(of: history.publications, byteBudget: budget)
+        let more = publications.count < history.publications.count
         guard let since else {
-            return WireEncoder.historyResult(position: history.position, publications: history.publications, missing: nil)
+            return WireEncoder.historyResult(position: history.position, publications: publications, missing: nil, more: more)
         }
         guard since.epoch == history.position.epoch, since.offset <= history.position.offset else {
             throw ProtocolError(.epochMismatch, "the position is from another epoch of \(channel)")
         }
         let first = history.publications.first?.offset ?? history.position.offset + 1
         let missing = first > since.offset + 1 ? (since.offset + 1)...(first - 1) : nil
-        return WireEncoder.historyResult(position: history.position, publications: history.publications, missing: missing)
+        return WireEncoder.historyResult(position: history.position, publications: publications, missing: missing, more: more)
     }
 
     // MARK: - Engine events

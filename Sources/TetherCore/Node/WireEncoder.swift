@@ -53,11 +53,13 @@ enum WireEncoder {
         RefreshResult(expiresAt: expiresAt).encoded()
     }
 
-    static func historyResult(position: StreamPosition, publications: [Publication], missing: ClosedRange<UInt64>?) -> String {
-        TetherProtocol.HistoryResult(
+    static func historyResult(position: StreamPosition, publications: [Publication], missing: ClosedRange<UInt64>?, more: Bool) -> String {
+        var result = TetherProtocol.HistoryResult(
             position: position, publications: publications,
             missing: missing.map { OffsetRange(from: $0.lowerBound, to: $0.upperBound) }
-        ).encoded()
+        )
+        result.more = more
+        return result.encoded()
     }
 }
 

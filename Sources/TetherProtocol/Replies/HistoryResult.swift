@@ -4,6 +4,9 @@ public struct HistoryResult: Sendable, Hashable {
     public var position: StreamPosition
     public var publications: [Publication]
     public var missing: OffsetRange?
+    /// True when more publications follow the last one returned (the reply was capped in bytes): ask again
+    /// with `since` = the last one.
+    public var more: Bool = false
 
     public init(position: StreamPosition, publications: [Publication], missing: OffsetRange? = nil) {
         self.position = position
@@ -13,7 +16,7 @@ public struct HistoryResult: Sendable, Hashable {
 }
 
 extension HistoryResult: JSONEncodable, JSONDecodable {
-    /// `{"position":{…},"publications":[…],"missing":{…}?}`.
+    /// `{"position":{…},"publications":[…],"missing":{…}?,"more":true?}`.
     public func encode(to writer: inout JSONWriter) {
         writer.beginObject()
         writer.key("position")
@@ -26,6 +29,10 @@ extension HistoryResult: JSONEncodable, JSONDecodable {
             writer.key("missing")
             missing.encode(to: &writer)
         }
+        if self.more {
+            writer.key("more")
+            writer.bool(true)
+        }
         writer.endObject()
     }
 
@@ -36,5 +43,6 @@ extension HistoryResult: JSONEncodable, JSONDecodable {
             publications: try object.decodeArray("publications"),
             missing: try object.optionalDecode("missing")
         )
+        self.more = try object.optionalBool("more") ?? false
     }
 }

@@ -14,6 +14,9 @@ public struct SubscribeResult: Sendable, Hashable {
     public var reason: RecoveryFailure?
     public var missing: OffsetRange?
     public var publications: [Publication]?
+    /// True when `publications` is only the first part of what was recovered (it would not fit in one
+    /// frame): the client fetches the rest with `history` since the last one before handling later pushes.
+    public var more: Bool = false
 
     public init(
         channel: String,
@@ -35,7 +38,7 @@ public struct SubscribeResult: Sendable, Hashable {
 }
 
 extension SubscribeResult: JSONEncodable, JSONDecodable {
-    /// `{"channel","position","recoverable","recovered"?,"reason"?,"missing"?,"publications"?}`.
+    /// `{"channel","position","recoverable","recovered"?,"reason"?,"missing"?,"publications"?,"more"?}`.
     public func encode(to writer: inout JSONWriter) {
         writer.beginObject()
         writer.key("channel")
@@ -61,6 +64,10 @@ extension SubscribeResult: JSONEncodable, JSONDecodable {
             writer.beginArray()
             for publication in publications { publication.encode(to: &writer) }
             writer.endArray()
+        }
+        if self.more {
+            writer.key("more")
+            writer.bool(true)
         }
         writer.endObject()
     }
@@ -90,5 +97,6 @@ extension SubscribeResult: JSONEncodable, JSONDecodable {
             missing: try object.optionalDecode("missing"),
             publications: try object.optionalDecodeArray("publications")
         )
+        self.more = try object.optionalBool("more") ?? false
     }
 }
