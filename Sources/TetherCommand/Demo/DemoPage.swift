@@ -116,7 +116,9 @@ function connect() {
   st.reconnectAllowed = true;
   st.minDelayMs = 0;
   $("conn").textContent = "connecting…"; $("conn").className = "big";
+  let opened = false;
   ws.onopen = () => {
+    opened = true;
     const subs = {};
     for (const channel of CHANNELS) {
       const p = st.positions[channel];
@@ -140,6 +142,9 @@ function connect() {
     }
   };
   ws.onclose = close => closed(ws, close.code, close.reason);
+  // A refused handshake (the gateway answers 503 when no node is eligible) is a close too; some
+  // implementations report only the error.
+  ws.onerror = () => { if (!opened) closed(ws, 1006, "could not connect"); };
 }
 
 function handle(message) {
