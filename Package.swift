@@ -144,6 +144,19 @@ let package = Package(
             swiftSettings: strict
         ),
         .executableTarget(name: "tether", dependencies: ["TetherCommand"], swiftSettings: strict),
+        // README's "embed a node in your Hummingbird app" example, built so it cannot rot.
+        .executableTarget(
+            name: "tether-embedded-example",
+            dependencies: [
+                "TetherCore", "TetherServer",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Examples/EmbeddedNode",
+            swiftSettings: strict
+        ),
 
         .testTarget(name: "TetherGatewayCoreTests", dependencies: ["TetherGatewayCore"], swiftSettings: strict),
         .testTarget(

@@ -63,13 +63,14 @@ final class NodeHarness: Sendable {
     func startNode(
         name: String,
         engine: (any Engine)? = nil,
+        authorizer: SubscribeAuthorizer? = nil,
         configure: @Sendable (inout NodeConfiguration) -> Void = { _ in }
     ) async throws -> Int {
         var configuration = Self.defaultConfiguration(name: name)
         configure(&configuration)
         var logger = Logger(label: "test.node")
         logger.logLevel = .warning
-        let node = try await TetherNode(configuration: configuration, engine: engine ?? self.engine, logger: logger)
+        let node = try await TetherNode(configuration: configuration, engine: engine ?? self.engine, authorizer: authorizer, logger: logger)
         let (portStream, portContinuation) = AsyncStream<Int>.makeStream()
         let app = NodeServer.makeApplication(
             node: node, host: "127.0.0.1", port: 0,

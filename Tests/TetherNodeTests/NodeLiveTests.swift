@@ -165,6 +165,26 @@ struct NodeLiveTests {
         await harness.stopAll()
     }
 
+    @Test("an embedding application's authorizer decides subscriptions; token claims decide `private`")
+    func authorizerAndClaims() async throws {
+        let harness = try await NodeHarness.start(nodes: 0)
+        try await harness.startNode(name: "n0", authorizer: { user, channel, _ in user == "alice" && channel == "room:a" }) {
+            $0.namespaces["room"] = NamespaceOptions(subscribe: .authorizer)
+        }
+        let (alice, _) = try await self.connected(harness, user: "alice")
+        _ = try await alice.call(#"{"id":2,"op":"subscribe","channel":"room:a"}"#, id: 2).result()
+        #expect(try await alice.call(#"{"id":3,"op":"subscribe","channel":"room:b"}"#, id: 3).error().code == .permissionDenied)
+        let (bob, _) = try await self.connected(harness, user: "bob")
+        #expect(try await bob.call(#"{"id":2,"op":"subscribe","channel":"room:a"}"#, id: 2).error().code == .permissionDenied)
+        // `private` grants by the token's `channels` claim, with a trailing wildcard.
+        let client = try await NodeProtocolClient.connect(port: harness.port(0))
+        let token = try await NodeHarness.token(user: "carol", channels: ["private:carol-*"])
+        _ = try await client.call(#"{"id":1,"op":"connect","token":"\#(token)"}"#, id: 1).result()
+        _ = try await client.call(#"{"id":2,"op":"subscribe","channel":"private:carol-inbox"}"#, id: 2).result()
+        #expect(try await client.call(#"{"id":3,"op":"subscribe","channel":"private:dave-inbox"}"#, id: 3).error().code == .permissionDenied)
+        await harness.stopAll()
+    }
+
     @Test("graceful shutdown tells clients to reconnect elsewhere with 3001 and a delay")
     func shutdown() async throws {
         let harness = try await NodeHarness.start()
