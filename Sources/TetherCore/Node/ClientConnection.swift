@@ -464,6 +464,7 @@ public final class ClientConnection: Sendable {
     }
 
     private func reply(_ id: UInt32, error: ProtocolError) {
+        self.node.metrics.commandErrors.increment()
         if !self.outbound.push(WireEncoder.errorReply(id, error)) {
             self.close(.slowConsumer, flush: false)
         }
