@@ -176,7 +176,11 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "TetherProtocolTests", dependencies: ["TetherProtocol"], swiftSettings: strict),
-        .testTarget(name: "TetherCoreTests", dependencies: ["TetherCore", "TetherProtocol", "TetherTesting"], swiftSettings: strict),
+        .testTarget(
+            name: "TetherCoreTests",
+            dependencies: ["TetherCore", "TetherProtocol", "TetherTesting", .product(name: "JWTKit", package: "jwt-kit")],
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "TetherNodeTests",
             dependencies: [
