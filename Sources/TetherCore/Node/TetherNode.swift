@@ -292,12 +292,16 @@ public final class TetherNode: Service, Sendable {
         let connections = self.allConnections
         let window = self.configuration.shutdownDrainWindow
         self.logger.info("draining", metadata: ["connections": "\(connections.count)", "window": "\(window)"])
-        if !connections.isEmpty {
-            let step = window / connections.count
-            for connection in connections {
+        // Close in slots of 20 ms so the closes (and the reconnects they cause) spread evenly over the window.
+        let slots = max(1, Int(window.milliseconds / 20))
+        let perSlot = max(1, (connections.count + slots - 1) / slots)
+        var index = 0
+        while index < connections.count {
+            for connection in connections[index..<min(index + perSlot, connections.count)] {
                 connection.close(.shutdown, delay: .milliseconds(Int64.random(in: 0...1000)))
-                if step > .zero { try? await Task.sleep(for: step) }
             }
+            index += perSlot
+            if index < connections.count { try? await Task.sleep(for: .milliseconds(20)) }
         }
         let deadline = ContinuousClock.now + .seconds(3)
         while self.connectionCount > 0, ContinuousClock.now < deadline {
