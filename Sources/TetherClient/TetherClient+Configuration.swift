@@ -13,19 +13,25 @@ extension TetherClient {
         public var name: String?
         /// The largest inbound WebSocket message accepted, in bytes; larger ones drop the connection.
         public var maxMessageSize: Int
+        /// At most this many publications per `history` read when filling a hole; larger holes take several
+        /// reads. Keeps each reply well under the node's outbound queue limit (a reply over twice that limit
+        /// makes the node close with 3003).
+        public var fillPageSize: Int
 
         public init(
             token: String? = nil,
             tokenProvider: (@Sendable () async throws -> String)? = nil,
             backoff: Backoff = Backoff(),
             name: String? = nil,
-            maxMessageSize: Int = 16 << 20
+            maxMessageSize: Int = 16 << 20,
+            fillPageSize: Int = 50
         ) {
             self.token = token
             self.tokenProvider = tokenProvider
             self.backoff = backoff
             self.name = name
             self.maxMessageSize = maxMessageSize
+            self.fillPageSize = max(1, fillPageSize)
         }
     }
 }

@@ -39,7 +39,8 @@ extension TetherClient {
         let id = self.allocateID()
         self.pending[id] = .fill(channel: channel, subscription: ObjectIdentifier(state.subscription), fillID: fill.id)
         let count = fill.target > fill.since.offset ? fill.target - fill.since.offset : 1
-        let request = HistoryRequest(channel: channel, since: fill.since, limit: Int(clamping: count))
+        let limit = min(Int(clamping: count), self.configuration.fillPageSize)
+        let request = HistoryRequest(channel: channel, since: fill.since, limit: limit)
         self.write(ClientCommand(id: id, op: .history(request)))
     }
 

@@ -4,10 +4,11 @@ import Synchronization
 import WSClient
 
 /// One connection of ``WebSocketTransport``: a task runs `WebSocketClient` and forwards its inbound text
-/// messages to ``events``; ``send(_:)`` writes through the client's outbound writer.
+/// messages to ``events`` through a bounded ``TransportInbox`` (the socket is not read while it is full);
+/// ``send(_:)`` writes through the client's outbound writer.
 final class WebSocketTransportConnection: TetherTransportConnection {
     let events: AsyncStream<TransportEvent>
-    private let continuation: AsyncStream<TransportEvent>.Continuation
+    private let inbox: TransportInbox
     private let state = Mutex(State())
 
     private struct State {
@@ -23,8 +24,11 @@ final class WebSocketTransportConnection: TetherTransportConnection {
         var description: String { "the connection closed before the WebSocket upgrade completed" }
     }
 
-    init() {
-        (self.events, self.continuation) = AsyncStream.makeStream(of: TransportEvent.self)
+    /// `capacity`: inbound messages queued before the socket stops being read.
+    init(capacity: Int = 64) {
+        let inbox = TransportInbox(capacity: capacity)
+        self.inbox = inbox
+        self.events = AsyncStream(unfolding: { await inbox.next() })
     }
 
     /// Connects and returns once the upgrade completed (throws if it failed).
@@ -48,7 +52,7 @@ final class WebSocketTransportConnection: TetherTransportConnection {
             ) { inbound, outbound, _ in
                 self.opened(outbound)
                 for try await message in inbound.messages(maxSize: maxMessageSize) {
-                    if case .text(let text) = message { self.continuation.yield(.text(text)) }
+                    if case .text(let text) = message { await self.inbox.push(.text(text)) }
                 }
             }
             self.finish(code: closeFrame.map { UInt16(webSocketErrorCode: $0.closeCode) }, reason: closeFrame?.reason, error: nil)
@@ -79,8 +83,7 @@ final class WebSocketTransportConnection: TetherTransportConnection {
         if let ready {
             ready.resume(throwing: error ?? ClosedBeforeOpen())
         }
-        self.continuation.yield(.closed(code: aborted ? nil : code, reason: aborted ? "aborted" : reason))
-        self.continuation.finish()
+        self.inbox.finish(.closed(code: aborted ? nil : code, reason: aborted ? "aborted" : reason))
     }
 
     func send(_ text: String) async throws {

@@ -26,19 +26,24 @@ enum ClientTestSupport {
         }
     }
 
-    /// The next `count` events of `subscription` (bounded by `limit`).
+    /// The next `count` events of `subscription` (bounded by `limit`; a timeout says how many came and the last).
     static func next(
         _ count: Int,
         of subscription: Subscription,
         within limit: Duration = .seconds(10)
     ) async throws -> [SubscriptionEvent] {
-        try await Self.within(limit, "\(count) events on \(subscription.channel)") {
-            var events: [SubscriptionEvent] = []
-            var iterator = subscription.makeAsyncIterator()
-            while events.count < count, let event = try await iterator.next() {
-                events.append(event)
+        let collected = Mutex<[SubscriptionEvent]>([])
+        do {
+            return try await Self.within(limit, "\(count) events on \(subscription.channel)") {
+                var iterator = subscription.makeAsyncIterator()
+                while collected.withLock({ $0.count }) < count, let event = try await iterator.next() {
+                    collected.withLock { $0.append(event) }
+                }
+                return collected.withLock { $0 }
             }
-            return events
+        } catch let timeout as TimedOut {
+            let (got, last) = collected.withLock { ($0.count, $0.last) }
+            throw TimedOut(what: "\(timeout.what) (got \(got), last \(String(describing: last).prefix(120)))")
         }
     }
 
