@@ -9,7 +9,7 @@ public struct TetherRootCommand: AsyncParsableCommand {
             Start with `tether gateway --config examples/gateway.yaml` in front of two `tether echo-server` \
             processes; see README.md.
             """,
-        subcommands: [GatewayCommand.self, NodeCommand.self, DemoCommand.self, EchoServerCommand.self, BenchCommand.self]
+        subcommands: [GatewayCommand.self, NodeCommand.self, DemoCommand.self, TerminalClientCommand.self, EchoServerCommand.self, BenchCommand.self]
     )
 
     public init() {}
