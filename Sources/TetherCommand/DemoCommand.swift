@@ -86,13 +86,7 @@ struct DemoService: Service {
     let logger: Logger
 
     func run() async throws {
-        let stack: DemoStack
-        do {
-            stack = try await DemoStack.start(options, metricsText: metricsText, logger: logger)
-        } catch {
-            printLine("tether demo: could not start: \(error)")
-            throw error
-        }
+        let stack = try await DemoStack.start(options, metricsText: metricsText, logger: logger)
         let names = stack.nodes.map(\.name).joined(separator: ", ")
         printLine("tether demo: \(stack.nodes.count) nodes (\(names)) behind the gateway, ticker at \(options.rate)/s on demo:ticker")
         printLine("  page:            \(stack.pageURL)")

@@ -5,7 +5,8 @@ import NIOCore
 /// goes away takes the whole TCP connection with it, as a crashed process would).
 ///
 /// Threading: both channels of a pair live on the same event loop; every method runs on it. Bytes read
-/// before the partner is connected are held and written, in order, once it is.
+/// before the partner is connected are held and written, in order, once it is. There is no backpressure
+/// (a slow reader lets the writer's buffer grow): fine for demo traffic, not for a real proxy.
 final class DemoRelayHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
 

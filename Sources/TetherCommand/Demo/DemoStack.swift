@@ -127,8 +127,16 @@ final class DemoStack: Sendable {
         let admin = AdminServer(api: api, address: HostAndPort(host: "127.0.0.1", port: options.adminPort))
         do {
             guard issues.isEmpty else { throw DemoError("internal gateway configuration is invalid: \(issues)") }
-            try await gateway.start()
-            try await admin.start()
+            do {
+                try await gateway.start()
+            } catch {
+                throw DemoError("the gateway cannot listen on 127.0.0.1:\(options.port) (\(error)); choose another --port")
+            }
+            do {
+                try await admin.start()
+            } catch {
+                throw DemoError("the admin API cannot listen on 127.0.0.1:\(options.adminPort) (\(error)); choose another --admin-port")
+            }
         } catch {
             await gateway.shutdown()
             await admin.stop()
