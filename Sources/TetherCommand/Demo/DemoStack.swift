@@ -13,7 +13,7 @@ import TetherGatewayCore
 /// - one ``MemoryEngine`` shared by `nodes` ``TetherNode``s (`node-1` …), each served on its own loopback
 ///   port behind a ``DemoFaultProxy`` (so it can be crashed and restarted on the address the gateway knows);
 /// - a tunnel-mode ``Gateway`` on `127.0.0.1:port` routing `/connection/websocket` to the nodes (cluster
-///   `nodes`, with 1 s health checks on `/health`) and everything else to the demo control app (cluster
+///   `nodes`, with 1 s health checks on `/health` and ejections of at most 2 s) and everything else to the demo control app (cluster
 ///   `control`), with its admin API on another loopback port;
 /// - the control app (Hummingbird, loopback, any free port): the page at `/`, `GET /demo/state`, and
 ///   `POST /demo/nodes/{1…n}/{drain,kill,restart}` (see ``DemoControlRoutes``);
@@ -177,6 +177,8 @@ final class DemoStack: Sendable {
                     endpoints: nodes.map { EndpointConfiguration(address: HostAndPort(host: "127.0.0.1", port: $0.proxy.port)) },
                     policy: options.policy,
                     healthCheck: HealthCheckConfiguration(path: "/health", interval: .seconds(1), timeout: .milliseconds(500), rise: 1, fall: 1),
+                    // Short ejections: a restarted node is back in rotation within a second or two.
+                    outlierDetection: OutlierDetectionConfiguration(consecutiveFailures: 3, baseEjectionTime: .seconds(1), maxEjectionTime: .seconds(2)),
                     retries: 2,
                     connectTimeout: .seconds(1),
                     drainWindow: .seconds(2)
