@@ -194,6 +194,14 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
-        .testTarget(name: "TetherCommandTests", dependencies: ["TetherCommand", "TetherGatewayCore"], swiftSettings: strict),
+        .testTarget(
+            name: "TetherCommandTests",
+            dependencies: [
+                "TetherCommand", "TetherGatewayCore", "TetherProtocol", "TetherTesting",
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
     ]
 )
