@@ -91,8 +91,8 @@ public actor TetherClient {
 
     // MARK: - Lifecycle
 
-    /// Connection state changes: each stream starts with the current state and ends when the client stops
-    /// (a final close or ``disconnect()``).
+    /// Connection state changes: each stream starts with the current state (`disconnected(1000, false)`
+    /// before the first ``connect()``) and ends when the client stops (a final close or ``disconnect()``).
     public nonisolated var states: AsyncStream<ConnectionState> { self.broadcaster.stream() }
 
     /// The latest connection state.
@@ -133,6 +133,7 @@ public actor TetherClient {
     ///
     /// Throws ``ProtocolError`` (`102`, `103`, `105` when already subscribed here, `115`, …) or
     /// ``TetherClientError``. While reconnecting, the subscription is made by the next `connect`.
+    /// Cancelling the calling task abandons the subscription (`CancellationError`).
     public func subscribe(_ channel: String, since: StreamPosition? = nil) async throws -> Subscription {
         guard self.running else { throw TetherClientError.notConnected }
         if let error = ChannelName.validate(channel) { throw error }
@@ -140,10 +141,31 @@ public actor TetherClient {
             throw ProtocolError(.alreadySubscribed, "already subscribed to \(channel)")
         }
         let subscription = Subscription(channel: channel, client: self, position: since)
-        return try await withCheckedThrowingContinuation { waiter in
-            self.channels[channel] = ChannelState(subscription: subscription, position: since, waiter: waiter)
-            if self.link?.established == true { self.sendSubscribe(channel) }
+        let identity = ObjectIdentifier(subscription)
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { waiter in
+                if Task.isCancelled {
+                    waiter.resume(throwing: CancellationError())
+                    return
+                }
+                self.channels[channel] = ChannelState(subscription: subscription, position: since, waiter: waiter)
+                if self.link?.established == true { self.sendSubscribe(channel) }
+            }
+        } onCancel: {
+            Task { await self.cancelSubscribe(channel, identity) }
         }
+    }
+
+    /// A cancelled ``subscribe(_:since:)`` still waiting for its result: forget it (and leave the channel on
+    /// the node, in case the command was sent).
+    private func cancelSubscribe(_ channel: String, _ identity: ObjectIdentifier) {
+        guard let state = self.channels[channel], ObjectIdentifier(state.subscription) == identity,
+            let waiter = state.waiter
+        else { return }
+        self.channels.removeValue(forKey: channel)
+        waiter.resume(throwing: CancellationError())
+        state.subscription.continuation.finish()
+        if self.link?.established == true { self.sendIgnored(.unsubscribe(channel: channel)) }
     }
 
     /// Leaves `channel`: its sequence ends at once and no more events are delivered. Throws `113` when not

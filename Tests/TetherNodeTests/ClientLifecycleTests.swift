@@ -105,6 +105,21 @@ struct ClientLifecycleTests {
         await harness.stopAll()
     }
 
+    @Test("calls waiting for a connection can be cancelled; disconnect fails a waiting connect")
+    func cancellation() async throws {
+        let client = TetherClient(url: Support.deadURL, configuration: .init(token: "t", backoff: Support.fastBackoff))
+        let connecting = Task { try await client.connect() }
+        _ = try await Support.wait(for: "connecting", in: client.states) { $0 == .connecting }
+        let publish = Task { try await client.publish("chat:c", data: Support.data(1)) }
+        let subscribe = Task { try await client.subscribe("chat:c") }
+        publish.cancel()
+        subscribe.cancel()
+        await #expect(throws: CancellationError.self) { _ = try await publish.value }
+        await #expect(throws: CancellationError.self) { _ = try await subscribe.value }
+        await client.disconnect()
+        await #expect(throws: TetherClientError.notConnected) { try await connecting.value }
+    }
+
     /// The first event of `subscription` matching `predicate` (bounded).
     static func firstEvent(
         on subscription: Subscription,

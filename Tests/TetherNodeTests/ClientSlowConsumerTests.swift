@@ -9,8 +9,9 @@ import TetherProtocol
 struct ClientSlowConsumerTests {
     typealias Support = ClientTestSupport
 
-    /// Far more than the kernel buffers and the node's 1 MiB outbound queue hold.
-    static let count = 600
+    /// 32 MB: far more than the socket buffers (send buffers autotune up to 4 MB here), both sides' NIO
+    /// buffers and the node's 1 MiB outbound queue hold, so the node has to drop publications.
+    static let count = 2000
     static let padding = String(repeating: "p", count: 16_000)
 
     static func payload(_ n: Int) -> RawJSON {
@@ -19,7 +20,7 @@ struct ClientSlowConsumerTests {
 
     static func harness() async throws -> NodeHarness {
         try await NodeHarness.start(nodes: 1) { configuration in
-            configuration.namespaces["lossy"] = NamespaceOptions(historySize: 1000, allowPublish: true, slowConsumer: .gap)
+            configuration.namespaces["lossy"] = NamespaceOptions(historySize: 2500, allowPublish: true, slowConsumer: .gap)
         }
     }
 
@@ -41,13 +42,18 @@ struct ClientSlowConsumerTests {
             _ = try await harness.node(0).publish(channel: "lossy:x", data: Self.payload(n), key: nil)
         }
         transport.openGate()
-        // The node sends the gap push before the next publication that fits.
-        for n in (Self.count + 1)...(Self.count + 10) {
-            _ = try await harness.node(0).publish(channel: "lossy:x", data: Self.payload(n), key: nil)
+        // The node announces a gap only with the next publication that fits its queue, so keep publishing
+        // markers until the client has everything up to the latest one.
+        var last = Self.count
+        for _ in 0..<100 {
+            last += 1
+            _ = try await harness.node(0).publish(channel: "lossy:x", data: Self.payload(last), key: nil)
+            let target = UInt64(last)
+            if await Support.eventually(within: .milliseconds(500), { (subscription.position?.offset ?? 0) >= target }) { break }
         }
 
-        let events = try await Support.next(Self.count + 10, of: subscription, within: .seconds(40))
-        #expect(Support.numbers(events) == Array(1...(Self.count + 10)))
+        let events = try await Support.next(last, of: subscription, within: .seconds(30))
+        #expect(Support.numbers(events) == Array(1...last))
         #expect(transport.sent.contains { $0.contains("\"op\":\"history\"") })
         await client.disconnect()
         var seen: [ConnectionState] = []

@@ -43,8 +43,19 @@ enum ClientTestSupport {
             }
         } catch let timeout as TimedOut {
             let (got, last) = collected.withLock { ($0.count, $0.last) }
-            throw TimedOut(what: "\(timeout.what) (got \(got), last \(String(describing: last).prefix(120)))")
+            let position = String(describing: subscription.position)
+            throw TimedOut(what: "\(timeout.what) (got \(got), position \(position), last \(String(describing: last).prefix(120)))")
         }
+    }
+
+    /// Whether `condition` became true within `limit` (checked every 10 ms; for conditions nothing signals).
+    static func eventually(within limit: Duration, _ condition: () -> Bool) async -> Bool {
+        let deadline = ContinuousClock.now + limit
+        while !condition() {
+            if ContinuousClock.now >= deadline { return false }
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+        return true
     }
 
     /// Waits until `states` yields a state matching `predicate`.
