@@ -17,6 +17,9 @@ extension TetherClient {
         /// reads. Keeps each reply well under the node's outbound queue limit (a reply over twice that limit
         /// makes the node close with 3003).
         public var fillPageSize: Int
+        /// The node's `max_message_size` (default 64 KiB): a publish whose command would be larger fails
+        /// locally with `112` instead of making the node close the connection with the final code `1009`.
+        public var maxCommandSize: Int
 
         public init(
             token: String? = nil,
@@ -24,7 +27,8 @@ extension TetherClient {
             backoff: Backoff = Backoff(),
             name: String? = nil,
             maxMessageSize: Int = 16 << 20,
-            fillPageSize: Int = 50
+            fillPageSize: Int = 50,
+            maxCommandSize: Int = 65_536
         ) {
             self.token = token
             self.tokenProvider = tokenProvider
@@ -32,6 +36,7 @@ extension TetherClient {
             self.name = name
             self.maxMessageSize = maxMessageSize
             self.fillPageSize = max(1, fillPageSize)
+            self.maxCommandSize = maxCommandSize
         }
     }
 }

@@ -140,6 +140,9 @@ extension TetherClient {
             // The node closes the socket next (3500 for 101); the close code decides what happens.
             self.logger.warning("connect refused", metadata: ["error": "\(error)"])
             self.connectError = error
+            // A temporary refusal (engine unavailable) is retried with backoff rather than waiting for the
+            // node's connect timeout.
+            if error.temporary { link.connection.abort() }
             return
         case .success(let value):
             do {

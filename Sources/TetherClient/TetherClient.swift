@@ -183,9 +183,19 @@ public actor TetherClient {
 
     /// Publishes `data` to `channel`. `key` (1–64 printable ASCII characters) makes it idempotent; one is
     /// generated when nil. If the connection drops before the reply, the publish is re-sent with the same
-    /// key after the resume, so it is made at most once (within the node's idempotency window).
+    /// key after the resume, so it is made at most once (within the node's idempotency window). Data that
+    /// would make the command larger than ``Configuration/maxCommandSize`` fails locally with `112`.
     public func publish(_ channel: String, data: RawJSON, key: String? = nil) async throws -> PublishResult {
         let key = key ?? Self.makeKey()
+        // `{"id":4294967295,"op":"publish","channel":…,"data":…,"key":…}`: the fixed part is under 64 bytes;
+        // channel and key are plain ASCII here or the node refuses them anyway.
+        let size = data.byteCount + channel.utf8.count + key.utf8.count + 64
+        if size > self.configuration.maxCommandSize {
+            throw ProtocolError(
+                .messageTooLarge,
+                "the publish command would be about \(size) bytes; the node accepts \(self.configuration.maxCommandSize)"
+            )
+        }
         let value = try await self.perform(.publish(PublishRequest(channel: channel, data: data, key: key)))
         return try Self.decode(PublishResult.self, value)
     }

@@ -45,6 +45,13 @@ struct ClientLiveTests {
         let presence = try await client.presence("chat:round")
         #expect(presence.clients.map(\.user) == ["alice"])
 
+        // Too large for the node's 64 KiB message limit: refused locally (112), the connection stays up.
+        let huge = RawJSON(unchecked: "\"" + String(repeating: "x", count: 70_000) + "\"")
+        let tooLarge = await #expect(throws: ProtocolError.self) {
+            _ = try await client.publish("chat:round", data: huge)
+        }
+        #expect(tooLarge?.code == .messageTooLarge)
+        try await client.ping()
         await #expect(throws: ProtocolError.self) { _ = try await client.subscribe("chat:round") }
         await #expect(throws: ProtocolError.self) { _ = try await client.subscribe("nope:x") }
 
