@@ -3,7 +3,9 @@ import NIOCore
 import NIOPosix
 import WSClient
 
-/// ``TetherTransport`` on swift-websocket's `WebSocketClient` (SwiftNIO; works on Linux and macOS).
+/// ``TetherTransport`` on swift-websocket's `WebSocketClient` (SwiftNIO; works on Linux and macOS). Offers
+/// the `tether.v1` subprotocol; the answer is not checked (`WebSocketClient` does not expose the response
+/// headers). `ws://` and `wss://` URLs (TLS with the system trust roots).
 public struct WebSocketTransport: TetherTransport {
     let eventLoopGroup: any EventLoopGroup
     let logger: Logger

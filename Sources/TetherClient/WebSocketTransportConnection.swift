@@ -46,7 +46,10 @@ final class WebSocketTransportConnection: TetherTransportConnection {
         do {
             let closeFrame = try await WebSocketClient.connect(
                 url: url,
-                configuration: WebSocketClientConfiguration(maxFrameSize: maxMessageSize),
+                configuration: WebSocketClientConfiguration(
+                    maxFrameSize: maxMessageSize,
+                    additionalHeaders: [.init("Sec-WebSocket-Protocol")!: "tether.v1"]
+                ),
                 eventLoopGroup: eventLoopGroup,
                 logger: logger
             ) { inbound, outbound, _ in
