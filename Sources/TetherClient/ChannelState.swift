@@ -60,8 +60,9 @@ struct ChannelState {
 
     /// Applies a subscribe result (from `subscribe` or from `connect.subs` on a resume): recovered
     /// publications, the `missing` range as a gap in its place, or an epoch gap. Cancels any fill (the
-    /// result supersedes it). Afterwards the position is the result's `position`.
-    mutating func apply(_ result: SubscribeResult) {
+    /// result supersedes it). When the result was cut (`more`), returns the fill that fetches the rest
+    /// (pushes wait meanwhile); otherwise the position is now the result's `position`.
+    mutating func apply(_ result: SubscribeResult) -> Fill? {
         self.phase = .active
         let latest = result.position
         switch result.recovered {
@@ -82,10 +83,14 @@ struct ChannelState {
                 self.emitEpochGap(upTo: latest)
             }
         }
+        if result.more, let position = self.position, position.epoch == latest.epoch, position.offset < latest.offset {
+            return self.startFill(target: latest.offset, buffer: [])
+        }
         if let position = self.position, position.epoch == latest.epoch {
             if position.offset < latest.offset { self.emitGap(through: latest.offset) }
         }
         self.position = latest
+        return nil
     }
 
     // MARK: - Pushes
@@ -161,6 +166,7 @@ struct ChannelState {
             for publication in result.publications where publication.offset <= target {
                 self.emitInOrder(publication, epoch: start.epoch)
             }
+            // A page cut by the node's frame cap (`more`) or by the page size: ask for the next one.
             if let reached = self.position, reached.offset < target, reached.offset > start.offset,
                 result.position.offset >= target
             {
@@ -187,15 +193,49 @@ struct ChannelState {
             case .pub(let epoch, let publication): fill = self.receive(publication, epoch: epoch)
             case .gap(let missing): fill = self.receiveGap(missing)
             }
-            if let fill {
+            if var fill {
                 if case .filling(let id, let target, var rest) = self.phase {
                     rest.append(contentsOf: buffer[(index + 1)...])
-                    self.phase = .filling(id: id, target: target, buffer: rest)
+                    // One fill for every hole still waiting in the buffer (the publications between them are
+                    // fetched again and dropped as duplicates), rather than one history read per hole.
+                    var extended = target
+                    if let epoch = self.position?.epoch, let end = Self.lastHoleEnd(in: rest[...], after: target, epoch: epoch) {
+                        extended = Swift.max(target, end)
+                    }
+                    self.phase = .filling(id: id, target: extended, buffer: rest)
+                    fill.target = extended
                 }
                 return fill
             }
         }
         return nil
+    }
+
+    /// The last offset of the last hole among buffered pushes following a delivery up to `start`: a gap
+    /// push, or a publication beyond the next expected offset. Nil when they are contiguous.
+    static func lastHoleEnd(in items: ArraySlice<Buffered>, after start: UInt64, epoch: String) -> UInt64? {
+        var expected = start + 1
+        var end: UInt64?
+        for item in items {
+            switch item {
+            case .pub(let itemEpoch, let publication):
+                guard itemEpoch == epoch else { return end }
+                if publication.offset > expected { end = publication.offset - 1 }
+                expected = Swift.max(expected, publication.offset + 1)
+            case .gap(let missing):
+                if missing.to >= expected {
+                    end = missing.to
+                    expected = missing.to + 1
+                }
+            }
+        }
+        return end
+    }
+
+    /// Whether fill `id` is the one in progress.
+    func isFilling(id: Int) -> Bool {
+        if case .filling(let current, _, _) = self.phase { return current == id }
+        return false
     }
 
     // MARK: - Emitting

@@ -6,8 +6,8 @@ enum PendingCommand {
     /// An application request; re-sent after a reconnect when `resend` (its continuation is resumed once).
     case request(ClientRequest)
     case subscribe(channel: String, subscription: ObjectIdentifier)
-    /// A `history` read filling a hole in `channel`.
-    case fill(channel: String, subscription: ObjectIdentifier, fillID: Int)
+    /// A `history` read filling a hole in `channel`; `attempt` counts retries after temporary errors.
+    case fill(channel: String, subscription: ObjectIdentifier, fill: ChannelState.Fill, attempt: Int)
     /// Fire-and-forget (an `unsubscribe`): the reply is ignored.
     case ignored
 }

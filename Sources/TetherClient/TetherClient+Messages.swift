@@ -34,10 +34,10 @@ extension TetherClient {
         self.write(ClientCommand(id: id, op: .subscribe(SubscribeRequest(channel: channel, since: state.position))))
     }
 
-    private func sendFill(_ channel: String, _ fill: ChannelState.Fill) {
+    private func sendFill(_ channel: String, _ fill: ChannelState.Fill, attempt: Int = 0) {
         guard let state = self.channels[channel] else { return }
         let id = self.allocateID()
-        self.pending[id] = .fill(channel: channel, subscription: ObjectIdentifier(state.subscription), fillID: fill.id)
+        self.pending[id] = .fill(channel: channel, subscription: ObjectIdentifier(state.subscription), fill: fill, attempt: attempt)
         let count = fill.target > fill.since.offset ? fill.target - fill.since.offset : 1
         let limit = min(Int(clamping: count), self.configuration.fillPageSize)
         let request = HistoryRequest(channel: channel, since: fill.since, limit: limit)
@@ -120,16 +120,33 @@ extension TetherClient {
             case .failure(let error):
                 self.failChannel(channel, error)
             }
-        case .fill(let channel, let subscription, let fillID):
+        case .fill(let channel, let subscription, let fill, let attempt):
             guard var state = self.channels[channel], ObjectIdentifier(state.subscription) == subscription else { return }
+            if case .failure(let error) = outcome, error.temporary, let generation = self.link?.generation {
+                // 110 (too many requests), 114, 100: the offsets are still there; ask again after a pause.
+                let delay = self.configuration.backoff.cap(attempt: attempt)
+                Task {
+                    try? await Task.sleep(for: delay)
+                    self.retryFill(channel, subscription, fill, attempt: attempt + 1, generation: generation)
+                }
+                return
+            }
             let result = try? outcome.get()
             let history = result.flatMap { try? HistoryResult(json: $0) }
-            let next = state.completeFill(id: fillID, result: history)
+            let next = state.completeFill(id: fill.id, result: history)
             self.channels[channel] = state
             if let next { self.sendFill(channel, next) }
         case .ignored:
             break
         }
+    }
+
+    private func retryFill(_ channel: String, _ subscription: ObjectIdentifier, _ fill: ChannelState.Fill, attempt: Int, generation: Int) {
+        guard self.link?.generation == generation, self.link?.established == true,
+            let state = self.channels[channel], ObjectIdentifier(state.subscription) == subscription,
+            state.isFilling(id: fill.id)
+        else { return }
+        self.sendFill(channel, fill, attempt: attempt)
     }
 
     private func handleConnectReply(_ outcome: Result<JSONValue, ProtocolError>) {
@@ -186,10 +203,11 @@ extension TetherClient {
 
     private func applySubscribeResult(_ result: SubscribeResult) {
         guard var state = self.channels[result.channel] else { return }
-        state.apply(result)
+        let fill = state.apply(result)
         let waiter = state.waiter
         state.waiter = nil
         self.channels[result.channel] = state
+        if let fill { self.sendFill(result.channel, fill) }
         waiter?.resume(returning: state.subscription)
     }
 

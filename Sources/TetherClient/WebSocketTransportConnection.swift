@@ -31,14 +31,23 @@ final class WebSocketTransportConnection: TetherTransportConnection {
         self.events = AsyncStream(unfolding: { await inbox.next() })
     }
 
-    /// Connects and returns once the upgrade completed (throws if it failed).
+    /// Connects and returns once the upgrade completed (throws if it failed). Cancelling the caller aborts
+    /// the attempt.
     func open(url: String, maxMessageSize: Int, eventLoopGroup: any EventLoopGroup, logger: Logger) async throws {
-        try await withCheckedThrowingContinuation { (ready: CheckedContinuation<Void, any Error>) in
-            self.state.withLock { $0.ready = ready }
-            let task = Task {
-                await self.run(url: url, maxMessageSize: maxMessageSize, eventLoopGroup: eventLoopGroup, logger: logger)
+        try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (ready: CheckedContinuation<Void, any Error>) in
+                self.state.withLock { $0.ready = ready }
+                let task = Task {
+                    await self.run(url: url, maxMessageSize: maxMessageSize, eventLoopGroup: eventLoopGroup, logger: logger)
+                }
+                let cancelled = self.state.withLock { state in
+                    state.task = task
+                    return state.aborted
+                }
+                if cancelled { task.cancel() }
             }
-            self.state.withLock { $0.task = task }
+        } onCancel: {
+            self.abort()
         }
     }
 
@@ -106,11 +115,15 @@ final class WebSocketTransportConnection: TetherTransportConnection {
         }
     }
 
+    /// Drops the connection; an ``open(url:maxMessageSize:eventLoopGroup:logger:)`` still waiting for the
+    /// upgrade throws `CancellationError` at once.
     func abort() {
-        let task = self.state.withLock { state in
+        let (task, ready) = self.state.withLock { state in
             state.aborted = true
-            return state.task
+            defer { state.ready = nil }
+            return (state.task, state.ready)
         }
         task?.cancel()
+        ready?.resume(throwing: CancellationError())
     }
 }

@@ -34,7 +34,7 @@ struct ClientChannelStateTests {
 
     func active(at offset: UInt64, epoch: String = "e") -> ChannelState {
         var state = self.makeState()
-        state.apply(SubscribeResult(channel: "chat:t", position: StreamPosition(offset: offset, epoch: epoch), recoverable: true))
+        #expect(state.apply(SubscribeResult(channel: "chat:t", position: StreamPosition(offset: offset, epoch: epoch), recoverable: true)) == nil)
         return state
     }
 
@@ -118,6 +118,25 @@ struct ClientChannelStateTests {
         #expect(try await self.drain(state) == Self.pubs(2...7))
     }
 
+    @Test("holes still waiting in the buffer are fetched by one fill, not one history read each")
+    func holesCoalesced() async throws {
+        var state = self.active(at: 1)
+        let maybeFirst = state.receive(Self.pub(3), epoch: "e")
+        let first = try #require(maybeFirst)
+        for offset: UInt64 in [5, 8, 9] { #expect(state.receive(Self.pub(offset), epoch: "e") == nil) }
+        #expect(state.receiveGap(OffsetRange(from: 10, to: 11)) == nil)
+        #expect(state.receive(Self.pub(12), epoch: "e") == nil)
+        let maybeSecond = state.completeFill(
+            id: first.id,
+            result: HistoryResult(position: StreamPosition(offset: 12, epoch: "e"), publications: [Self.pub(2)])
+        )
+        let second = try #require(maybeSecond)
+        #expect(second.since.offset == 3 && second.target == 11)
+        let history = HistoryResult(position: StreamPosition(offset: 12, epoch: "e"), publications: (4...11).map { Self.pub($0) })
+        #expect(state.completeFill(id: second.id, result: history) == nil)
+        #expect(try await self.drain(state) == Self.pubs(2...12))
+    }
+
     @Test("a publication of a new epoch is an epoch gap, then delivery continues from it")
     func epochChange() async throws {
         var state = self.active(at: 6)
@@ -131,14 +150,14 @@ struct ClientChannelStateTests {
     @Test("subscribe results: recovered (duplicates dropped), trimmed (gap then the rest), epoch")
     func subscribeResults() async throws {
         var recovered = self.makeState(position: StreamPosition(offset: 3, epoch: "e"))
-        recovered.apply(SubscribeResult(
+        _ = recovered.apply(SubscribeResult(
             channel: "chat:t", position: StreamPosition(offset: 5, epoch: "e"), recoverable: true, recovered: true,
             publications: [Self.pub(2), Self.pub(3), Self.pub(4), Self.pub(5)]
         ))
         #expect(try await self.drain(recovered) == Self.pubs(4...5))
 
         var trimmed = self.makeState(position: StreamPosition(offset: 3, epoch: "e"))
-        trimmed.apply(SubscribeResult(
+        _ = trimmed.apply(SubscribeResult(
             channel: "chat:t", position: StreamPosition(offset: 28, epoch: "e"), recoverable: true, recovered: false,
             reason: .trimmed, missing: OffsetRange(from: 4, to: 18), publications: (19...28).map { Self.pub($0) }
         ))
@@ -147,12 +166,34 @@ struct ClientChannelStateTests {
         #expect(try await self.drain(trimmed) == expected)
 
         var epoch = self.makeState(position: StreamPosition(offset: 3, epoch: "e"))
-        epoch.apply(SubscribeResult(
+        _ = epoch.apply(SubscribeResult(
             channel: "chat:t", position: StreamPosition(offset: 5, epoch: "f"), recoverable: true, recovered: false,
             reason: .epoch
         ))
         #expect(epoch.subscription.position == StreamPosition(offset: 5, epoch: "f"))
         #expect(try await self.drain(epoch) == [.gap(OffsetRange(from: 1, to: 5), reason: .epoch)])
+    }
+
+    @Test("a subscribe result cut by the node (more) is completed from history before later pushes")
+    func resultWithMore() async throws {
+        var state = self.makeState(position: StreamPosition(offset: 3, epoch: "e"))
+        var result = SubscribeResult(
+            channel: "chat:t", position: StreamPosition(offset: 10, epoch: "e"), recoverable: true, recovered: true,
+            publications: [Self.pub(4), Self.pub(5)]
+        )
+        result.more = true
+        let maybeFill = state.apply(result)
+        let fill = try #require(maybeFill)
+        #expect(fill.since == StreamPosition(offset: 5, epoch: "e") && fill.target == 10)
+        #expect(state.receive(Self.pub(11), epoch: "e") == nil)
+        var page = HistoryResult(position: StreamPosition(offset: 11, epoch: "e"), publications: [Self.pub(6), Self.pub(7)])
+        page.more = true
+        let maybeNext = state.completeFill(id: fill.id, result: page)
+        let next = try #require(maybeNext)
+        #expect(next.since.offset == 7 && next.target == 10)
+        let last = HistoryResult(position: StreamPosition(offset: 11, epoch: "e"), publications: (8...11).map { Self.pub($0) })
+        #expect(state.completeFill(id: next.id, result: last) == nil)
+        #expect(try await self.drain(state) == Self.pubs(4...11))
     }
 
     @Test("backoff caps double from min to max; delays stay within the cap")

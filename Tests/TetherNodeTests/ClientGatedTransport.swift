@@ -3,7 +3,8 @@ import TetherClient
 
 /// A ``TetherTransport`` for tests wrapping a real one: while the gate is closed, inbound messages are not
 /// pulled from the wrapped connection, so (with ``WebSocketTransport``'s bounded inbox) its socket stops
-/// being read and the node's slow-consumer policy kicks in. Records every text sent.
+/// being read and the node's slow-consumer policy may kick in. `rewrite` may change or drop (nil) each
+/// inbound text message. Records every text sent.
 final class ClientGatedTransport: TetherTransport {
     private struct State {
         var open = true
@@ -12,10 +13,12 @@ final class ClientGatedTransport: TetherTransport {
     }
 
     private let inner: any TetherTransport
+    private let rewrite: (@Sendable (String) -> String?)?
     private let state = Mutex(State())
 
-    init(_ inner: any TetherTransport = WebSocketTransport()) {
+    init(_ inner: any TetherTransport = WebSocketTransport(), rewrite: (@Sendable (String) -> String?)? = nil) {
         self.inner = inner
+        self.rewrite = rewrite
     }
 
     func closeGate() {
@@ -62,9 +65,14 @@ final class ClientGatedTransport: TetherTransport {
             self.inner = inner
             self.transport = transport
             let source = Source(inner.events)
+            let rewrite = transport.rewrite
             self.events = AsyncStream(unfolding: {
                 await transport.waitUntilOpen()
-                return await source.next()
+                while let event = await source.next() {
+                    guard case .text(let text) = event, let rewrite else { return event }
+                    if let rewritten = rewrite(text) { return .text(rewritten) }
+                }
+                return nil
             })
         }
 
