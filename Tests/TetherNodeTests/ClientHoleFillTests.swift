@@ -1,10 +1,11 @@
 import Testing
-import TetherClient
+@_spi(Testing) import TetherClient
 import TetherProtocol
 
 /// Publications that never reach the client (dropped by a filtering transport, deterministically) are
-/// fetched from the node's history: after a `gap` push, after an unannounced hole, and reported as an exact
-/// trimmed gap when history no longer has them.
+/// fetched from the node's history: after a `gap` push, after an unannounced hole, after a resume whose
+/// recovery did not fit in one frame (`more`), and reported as an exact trimmed gap when history no longer
+/// has them.
 @Suite("TetherClient hole filling", .timeLimit(.minutes(1)))
 struct ClientHoleFillTests {
     typealias Support = ClientTestSupport
@@ -35,6 +36,39 @@ struct ClientHoleFillTests {
         #expect(Support.numbers(events) == Array(1...20))
         #expect(Support.offsets(events) == Array(1...20))
         #expect(Self.historyReads(transport) == 1)
+        await client.disconnect()
+        await harness.stopAll()
+    }
+
+    @Test("a resume whose recovered publications do not fit one frame (more) is completed from history")
+    func recoveryWithMore() async throws {
+        let harness = try await NodeHarness.start(nodes: 1)
+        let box = ClientURLBox(harness.url(0))
+        let transport = ClientGatedTransport()
+        let client = TetherClient(
+            urlProvider: { _ in box.value },
+            configuration: .init(token: try await NodeHarness.token(user: "more"), backoff: Support.fastBackoff),
+            transport: transport
+        )
+        let states = client.states
+        try await client.connect()
+        let subscription = try await client.subscribe("chat:more")
+        _ = try await harness.node(0).publish(channel: "chat:more", data: Support.data(1), key: nil)
+        #expect(Support.numbers(try await Support.next(1, of: subscription)) == [1])
+
+        box.value = Support.deadURL
+        await client.simulateConnectionLoss()
+        _ = try await Support.wait(for: "the loss", in: states) { $0 == .disconnected(code: 1006, reconnecting: true) }
+        // 40 × 16 KB while away: far more than one 64 KiB frame.
+        let padding = String(repeating: "q", count: 16_000)
+        for n in 2...41 {
+            let data = RawJSON(unchecked: "{\"n\":\(n),\"pad\":\"\(padding)\"}")
+            _ = try await harness.node(0).publish(channel: "chat:more", data: data, key: nil)
+        }
+        box.value = harness.url(0)
+        let events = try await Support.next(40, of: subscription)
+        #expect(Support.numbers(events) == Array(2...41))
+        #expect(Self.historyReads(transport) >= 1)
         await client.disconnect()
         await harness.stopAll()
     }
