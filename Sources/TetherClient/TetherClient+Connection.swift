@@ -153,7 +153,7 @@ extension TetherClient {
             }
         }
         self.channels.removeAll()
-        let waiters = self.connectWaiters
+        let waiters = self.connectWaiters.values
         self.connectWaiters.removeAll()
         for waiter in waiters { waiter.resume(throwing: failure) }
         self.session = nil

@@ -191,7 +191,7 @@ extension TetherClient {
             self.sendSubscribe(channel)
         }
         self.broadcaster.emit(.connected(client: result.client, session: result.session, node: result.node))
-        let waiters = self.connectWaiters
+        let waiters = self.connectWaiters.values
         self.connectWaiters.removeAll()
         for waiter in waiters { waiter.resume() }
         let queued = self.queued

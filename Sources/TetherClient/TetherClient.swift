@@ -35,7 +35,7 @@ public actor TetherClient {
     var session: String?
     var lastDisconnect: (code: UInt16, reason: String, reconnect: Bool, delayMs: Int?)?
     var connectError: ProtocolError?
-    var connectWaiters: [CheckedContinuation<Void, any Error>] = []
+    var connectWaiters: [Int: CheckedContinuation<Void, any Error>] = [:]
 
     // Commands
     var nextID: UInt32 = 0
@@ -101,13 +101,30 @@ public actor TetherClient {
     /// Starts the client if needed and waits until a node accepts `connect` (retrying with backoff
     /// meanwhile). Throws ``TetherClientError/closed(code:reason:error:)`` on a final close (e.g. a bad token:
     /// `3500` with error `101`) and ``TetherClientError/notConnected`` if ``disconnect()`` is called first.
+    /// Cancelling the caller stops the wait (`CancellationError`), not the client.
     public func connect() async throws {
         if !self.running {
             self.running = true
             self.loopTask = Task { await self.runLoop() }
         }
         if self.link?.established == true { return }
-        try await withCheckedThrowingContinuation { self.connectWaiters.append($0) }
+        self.nextTicket += 1
+        let ticket = self.nextTicket
+        try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (waiter: CheckedContinuation<Void, any Error>) in
+                if Task.isCancelled {
+                    waiter.resume(throwing: CancellationError())
+                } else {
+                    self.connectWaiters[ticket] = waiter
+                }
+            }
+        } onCancel: {
+            Task { await self.cancelConnectWait(ticket) }
+        }
+    }
+
+    private func cancelConnectWait(_ ticket: Int) {
+        self.connectWaiters.removeValue(forKey: ticket)?.resume(throwing: CancellationError())
     }
 
     /// Stops the client: closes the socket with `1000`, fails waiting calls with
@@ -143,7 +160,7 @@ public actor TetherClient {
         let subscription = Subscription(channel: channel, client: self, position: since)
         let identity = ObjectIdentifier(subscription)
         return try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { waiter in
+            try await withCheckedThrowingContinuation { (waiter: CheckedContinuation<Subscription, any Error>) in
                 if Task.isCancelled {
                     waiter.resume(throwing: CancellationError())
                     return

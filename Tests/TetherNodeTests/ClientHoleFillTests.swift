@@ -25,12 +25,12 @@ struct ClientHoleFillTests {
     @Test("a gap push is filled from history before the publications after it", arguments: [true, false])
     func filledFromHistory(announced: Bool) async throws {
         let harness = try await NodeHarness.start(nodes: 1)
-        let filter = ClientPushFilter(channel: "chat:hole", dropping: 5...12, announce: announced)
+        let filter = ClientPushFilter(channel: "plain-hole", dropping: 5...12, announce: announced)
         let transport = ClientGatedTransport(rewrite: { filter.rewrite($0) })
         let client = try await Self.client(harness, transport)
         try await client.connect()
-        let subscription = try await client.subscribe("chat:hole")
-        for n in 1...20 { _ = try await harness.node(0).publish(channel: "chat:hole", data: Support.data(n), key: nil) }
+        let subscription = try await client.subscribe("plain-hole")
+        for n in 1...20 { _ = try await harness.node(0).publish(channel: "plain-hole", data: Support.data(n), key: nil) }
 
         let events = try await Support.next(20, of: subscription)
         #expect(Support.numbers(events) == Array(1...20))
@@ -52,8 +52,8 @@ struct ClientHoleFillTests {
         )
         let states = client.states
         try await client.connect()
-        let subscription = try await client.subscribe("chat:more")
-        _ = try await harness.node(0).publish(channel: "chat:more", data: Support.data(1), key: nil)
+        let subscription = try await client.subscribe("plain-more")
+        _ = try await harness.node(0).publish(channel: "plain-more", data: Support.data(1), key: nil)
         #expect(Support.numbers(try await Support.next(1, of: subscription)) == [1])
 
         box.value = Support.deadURL
@@ -63,7 +63,7 @@ struct ClientHoleFillTests {
         let padding = String(repeating: "q", count: 16_000)
         for n in 2...41 {
             let data = RawJSON(unchecked: "{\"n\":\(n),\"pad\":\"\(padding)\"}")
-            _ = try await harness.node(0).publish(channel: "chat:more", data: data, key: nil)
+            _ = try await harness.node(0).publish(channel: "plain-more", data: data, key: nil)
         }
         box.value = harness.url(0)
         let events = try await Support.next(40, of: subscription)

@@ -83,13 +83,13 @@ struct ClientLifecycleTests {
             Issue.record("not connected")
             return
         }
-        let subscription = try await client.subscribe("chat:life")
+        let subscription = try await client.subscribe("plain-life")
         await client.disconnect()
         #expect(client.state == .disconnected(code: 1000, reconnecting: false))
         var iterator = subscription.makeAsyncIterator()
         #expect(try await iterator.next() == nil)
         await #expect(throws: TetherClientError.notConnected) {
-            _ = try await client.publish("chat:life", data: Support.data(1))
+            _ = try await client.publish("plain-life", data: Support.data(1))
         }
 
         try await client.connect()
@@ -98,8 +98,8 @@ struct ClientLifecycleTests {
             return
         }
         #expect(secondSession != firstSession)
-        let again = try await client.subscribe("chat:life")
-        _ = try await client.publish("chat:life", data: Support.data(7))
+        let again = try await client.subscribe("plain-life")
+        _ = try await client.publish("plain-life", data: Support.data(7))
         #expect(Support.numbers(try await Support.next(1, of: again)) == [7])
         await client.disconnect()
         await harness.stopAll()

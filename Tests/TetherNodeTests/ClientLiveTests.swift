@@ -4,6 +4,7 @@ import Testing
 import TetherProtocol
 
 /// The Swift client against real nodes (NodeHarness: Hummingbird on loopback, one shared memory engine).
+/// Channels without a namespace (`plain-…`) have no presence, so reconnects add no join/leave events.
 @Suite("TetherClient live", .timeLimit(.minutes(1)))
 struct ClientLiveTests {
     typealias Support = ClientTestSupport
@@ -81,14 +82,14 @@ struct ClientLiveTests {
             Issue.record("not connected")
             return
         }
-        let subscription = try await client.subscribe("chat:drop")
-        for n in 1...5 { _ = try await harness.node(0).publish(channel: "chat:drop", data: Support.data(n), key: nil) }
+        let subscription = try await client.subscribe("plain-drop")
+        for n in 1...5 { _ = try await harness.node(0).publish(channel: "plain-drop", data: Support.data(n), key: nil) }
         #expect(Support.numbers(try await Support.next(5, of: subscription)) == Array(1...5))
 
         box.value = Support.deadURL
         await client.simulateConnectionLoss()
         _ = try await Support.wait(for: "the loss", in: states) { $0 == .disconnected(code: 1006, reconnecting: true) }
-        for n in 6...20 { _ = try await harness.node(0).publish(channel: "chat:drop", data: Support.data(n), key: nil) }
+        for n in 6...20 { _ = try await harness.node(0).publish(channel: "plain-drop", data: Support.data(n), key: nil) }
         box.value = harness.url(0)
         let resumed = try await Support.wait(for: "the resume", in: states) {
             if case .connected = $0 { return true }
@@ -96,7 +97,7 @@ struct ClientLiveTests {
         }
         guard case .connected(_, let resumedSession, _) = resumed else { return }
         #expect(resumedSession == session)
-        for n in 21...30 { _ = try await harness.node(0).publish(channel: "chat:drop", data: Support.data(n), key: nil) }
+        for n in 21...30 { _ = try await harness.node(0).publish(channel: "plain-drop", data: Support.data(n), key: nil) }
 
         let events = try await Support.next(25, of: subscription)
         #expect(Support.numbers(events) == Array(6...30))
@@ -119,25 +120,25 @@ struct ClientLiveTests {
             Issue.record("expected to be on n0, got \(client.state)")
             return
         }
-        let subscription = try await client.subscribe("chat:move")
-        for n in 1...5 { _ = try await harness.node(1).publish(channel: "chat:move", data: Support.data(n), key: nil) }
+        let subscription = try await client.subscribe("plain-move")
+        for n in 1...5 { _ = try await harness.node(1).publish(channel: "plain-move", data: Support.data(n), key: nil) }
         #expect(Support.numbers(try await Support.next(5, of: subscription)) == Array(1...5))
 
         await harness.stop(0)
-        for n in 6...15 { _ = try await harness.node(1).publish(channel: "chat:move", data: Support.data(n), key: nil) }
+        for n in 6...15 { _ = try await harness.node(1).publish(channel: "plain-move", data: Support.data(n), key: nil) }
         let moved = try await Support.wait(for: "connected to n1", in: states) {
             if case .connected(_, _, "n1") = $0 { return true }
             return false
         }
         guard case .connected(_, let movedSession, _) = moved else { return }
         #expect(movedSession == session)
-        for n in 16...20 { _ = try await harness.node(1).publish(channel: "chat:move", data: Support.data(n), key: nil) }
+        for n in 16...20 { _ = try await harness.node(1).publish(channel: "plain-move", data: Support.data(n), key: nil) }
 
         let events = try await Support.next(15, of: subscription)
         #expect(Support.numbers(events) == Array(6...20))
         #expect(Support.offsets(events) == Array(6...20))
         // Requests work on the new node.
-        let result = try await client.publish("chat:move", data: Support.data(21))
+        let result = try await client.publish("plain-move", data: Support.data(21))
         #expect(result.position.offset == 21)
         #expect(Support.numbers(try await Support.next(1, of: subscription)) == [21])
         await client.disconnect()
@@ -184,20 +185,20 @@ struct ClientLiveTests {
         let harness = try await NodeHarness.start(nodes: 1)
         let client = try await Self.client(harness.url(0), user: "erin")
         try await client.connect()
-        let subscription = try await client.subscribe("chat:idem")
+        let subscription = try await client.subscribe("plain-idem")
 
         await client.dropConnectionOnNextPublishReply()
-        let retried = try await client.publish("chat:idem", data: Support.data(1))
+        let retried = try await client.publish("plain-idem", data: Support.data(1))
         #expect(retried.position.offset == 1)
         #expect(retried.duplicate)
 
-        let explicit = try await client.publish("chat:idem", data: Support.data(2), key: "fixed-key")
-        let again = try await client.publish("chat:idem", data: Support.data(2), key: "fixed-key")
+        let explicit = try await client.publish("plain-idem", data: Support.data(2), key: "fixed-key")
+        let again = try await client.publish("plain-idem", data: Support.data(2), key: "fixed-key")
         #expect(explicit.position == again.position)
         #expect(!explicit.duplicate && again.duplicate)
         #expect(explicit.position.offset == 2)
 
-        let history = try await client.history("chat:idem")
+        let history = try await client.history("plain-idem")
         #expect(history.publications.map(\.offset) == [1, 2])
         #expect(Support.numbers(try await Support.next(2, of: subscription)) == [1, 2])
         await client.disconnect()
