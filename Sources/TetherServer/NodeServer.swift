@@ -1,11 +1,11 @@
 import Hummingbird
-import HummingbirdWebSocket
 import Logging
 import NIOCore
 import TetherCore
 
 /// A ready-made Hummingbird application serving one node: the WebSocket endpoint at
-/// `/connection/websocket`, the server API under `/api`, and `GET /health`. `tether node` runs this; an
+/// `/connection/websocket` (on the fast path, ``NodeChannel``), the server API under `/api`, and
+/// `GET /health`. `tether node` runs this; an
 /// application that embeds a node mounts the same routes on its own routers instead (see the README).
 public enum NodeServer {
     /// - Parameters:
@@ -24,24 +24,18 @@ public enum NodeServer {
         router.get("/health") { _, _ -> Response in
             Response(status: node.isShuttingDown ? .serviceUnavailable : .ok)
         }
+        // Upgrades the node refused arrive here as plain requests: say why.
+        let allowedOrigins = Set(node.configuration.allowedOrigins)
+        router.get("/connection/websocket") { request, _ -> Response in
+            if !allowedOrigins.isEmpty, !allowedOrigins.contains(request.headers[.origin] ?? "") {
+                return Response(status: .forbidden, body: ResponseBody(byteBuffer: ByteBuffer(string: "origin not allowed\n")))
+            }
+            return Response(status: .badRequest, body: ResponseBody(byteBuffer: ByteBuffer(string: "a WebSocket upgrade (RFC 6455) is required here\n")))
+        }
         extraRoutes(router)
-        let webSocketRouter = Router(context: BasicWebSocketRequestContext.self)
-        webSocketRouter.addTetherNode(node)
-        let limits = node.configuration.limits
         return Application(
             router: router,
-            server: .http1WebSocketUpgrade(
-                webSocketRouter: webSocketRouter,
-                configuration: .init(
-                    http1: .init(idleTimeout: .seconds(60)),
-                    ws: .init(
-                        maxFrameSize: limits.maxMessageSize,
-                        autoPing: .enabled(timePeriod: node.configuration.pingInterval),
-                        closeTimeout: .seconds(5),
-                        validateUTF8: true
-                    )
-                )
-            ),
+            server: .tetherNode(node),
             configuration: .init(address: .hostname(host, port: port), serverName: "tether-node"),
             onServerRunning: onServerRunning,
             logger: logger

@@ -15,7 +15,10 @@ struct NodeLimitsTests {
 
     @Test("a subscriber that stops reading is disconnected once its queue is full; it then recovers everything from history")
     func slowConsumerDisconnected() async throws {
-        let harness = try await NodeHarness.start { $0.limits.outboundQueueBytes = 65_536 }
+        let harness = try await NodeHarness.start {
+            $0.limits.outboundQueueBytes = 65_536
+            $0.namespaces["slow"]?.historySize = 5000
+        }
         let token = try await NodeHarness.token(user: "slow")
         let stalled = try await StalledProtocolClient.connect(port: harness.port(0))
         try await stalled.send(#"{"id":1,"op":"connect","token":"\#(token)"}"#)
@@ -23,7 +26,7 @@ struct NodeLimitsTests {
         try await waitUntil { harness.node(0).localSubscriberCount(channel: "slow:s") == 1 }
         let epoch = try await harness.node(0).publish(channel: "slow:s", data: RawJSON(unchecked: "0"), key: nil).position.epoch
         // Far more than kernel buffers plus the 64 KiB queue: the node must cut the client, not buffer it all.
-        for _ in 0..<600 {
+        for _ in 0..<3000 {
             _ = try await harness.node(0).publish(channel: "slow:s", data: Self.payload, key: nil)
             if harness.node(0).connectionCount == 0 { break }
         }

@@ -23,6 +23,10 @@ public final class OutboundQueue: Sendable {
         var bytes = 0
         var closing: Closing?
         var waiter: CheckedContinuation<String?, Never>?
+        /// Push-style consumer (``setWakeup(_:)``): true once ``take(maxBytes:)`` found nothing, so the next
+        /// message or the close must call the wakeup.
+        var consumerIdle = false
+        var wakeup: (@Sendable () -> Void)?
     }
 
     public let limit: Int
@@ -47,6 +51,42 @@ public final class OutboundQueue: Sendable {
 
     public var isClosing: Bool { self.state.withLock { $0.closing != nil } }
 
+    /// Switches to a push-style consumer (an event loop): `wakeup` is called, outside any lock, whenever
+    /// something arrives (or the queue closes) after ``take(maxBytes:)`` returned ``Take/empty``. The
+    /// consumer then calls `take` until it is empty again. Use either this or ``next(maxBytes:)``.
+    public func setWakeup(_ wakeup: @escaping @Sendable () -> Void) {
+        let wakeNow = self.state.withLock { state -> Bool in
+            state.wakeup = wakeup
+            let pending = state.head < state.messages.count || state.closing != nil
+            state.consumerIdle = !pending
+            return pending
+        }
+        if wakeNow { wakeup() }
+    }
+
+    /// What a push-style consumer gets from ``take(maxBytes:)``.
+    public enum Taken: Sendable, Hashable {
+        /// Every queued message up to `maxBytes` (at least one), joined by `\n`.
+        case batch(String)
+        /// Nothing now; the wakeup will be called when there is.
+        case empty
+        /// Closed and drained: write the close frame (see ``closing``).
+        case finished
+    }
+
+    /// Non-blocking take for push-style consumers (see ``setWakeup(_:)``).
+    public func take(maxBytes: Int) -> Taken {
+        self.state.withLock { state in
+            switch Self.take(&state, maxBytes: maxBytes) {
+            case .batch(let text)?: return .batch(text)
+            case .finished?: return .finished
+            case nil:
+                state.consumerIdle = true
+                return .empty
+            }
+        }
+    }
+
     /// Ends the queue: nothing more is accepted; the writer gets the remaining messages if `flush`, then nil.
     /// The first call wins.
     public func close(code: UInt16, reason: String, flush: Bool) {
@@ -64,6 +104,16 @@ public final class OutboundQueue: Sendable {
             return waiter
         }
         waiter?.resume(returning: nil)
+        self.wakeIdleConsumer()
+    }
+
+    private func wakeIdleConsumer() {
+        let wakeup = self.state.withLock { state -> (@Sendable () -> Void)? in
+            guard state.consumerIdle, let wakeup = state.wakeup else { return nil }
+            state.consumerIdle = false
+            return wakeup
+        }
+        wakeup?()
     }
 
     /// Why the queue closed, once ``next(maxBytes:)`` returned nil.
@@ -87,21 +137,34 @@ public final class OutboundQueue: Sendable {
 
     private func append(_ message: String, cap: Int) -> Bool {
         let size = message.utf8.count
-        let waiter = self.state.withLock { state -> (CheckedContinuation<String?, Never>, String)?? in
-            guard state.closing == nil, state.bytes + size <= cap || state.bytes == 0 else { return .none }
+        enum Outcome {
+            case refused
+            case queued
+            case handOver(CheckedContinuation<String?, Never>)
+            case wake(@Sendable () -> Void)
+        }
+        let outcome = self.state.withLock { state -> Outcome in
+            guard state.closing == nil, state.bytes + size <= cap || state.bytes == 0 else { return .refused }
             if let waiter = state.waiter {
                 state.waiter = nil
-                return .some((waiter, message))
+                return .handOver(waiter)
             }
             state.messages.append(message)
             state.bytes += size
-            return .some(nil)
+            if state.consumerIdle, let wakeup = state.wakeup {
+                state.consumerIdle = false
+                return .wake(wakeup)
+            }
+            return .queued
         }
-        switch waiter {
-        case .none: return false
-        case .some(.none): return true
-        case .some(.some(let (continuation, message))):
+        switch outcome {
+        case .refused: return false
+        case .queued: return true
+        case .handOver(let continuation):
             continuation.resume(returning: message)
+            return true
+        case .wake(let wakeup):
+            wakeup()
             return true
         }
     }
