@@ -3,7 +3,6 @@
 //
 //   swift run tether-embedded-example            # then connect to ws://127.0.0.1:8090/connection/websocket
 import Hummingbird
-import HummingbirdWebSocket
 import Logging
 import ServiceLifecycle
 import TetherCore
@@ -44,13 +43,13 @@ struct EmbeddedNode {
         }
         router.addTetherAPI(node)
 
-        // The node's WebSocket endpoint on a WebSocket router.
-        let webSocketRouter = Router(context: BasicWebSocketRequestContext.self)
-        webSocketRouter.addTetherNode(node, at: "/connection/websocket")
-
+        // The node's WebSocket endpoint: `.tetherNode` serves upgrades at the path on the node's own SwiftNIO
+        // handlers (no task per idle connection) and every other request with your router. An app that
+        // already has its own WebSocket routes can instead mount `addTetherNode(node)` on its WebSocket
+        // router (Hummingbird's WebSocket handling; simpler to combine, heavier per connection).
         let app = Application(
             router: router,
-            server: .http1WebSocketUpgrade(webSocketRouter: webSocketRouter, configuration: .init(ws: .init(maxFrameSize: 65_536, validateUTF8: true))),
+            server: .tetherNode(node, path: "/connection/websocket"),
             configuration: .init(address: .hostname("127.0.0.1", port: 8090)),
             logger: logger
         )

@@ -32,6 +32,7 @@ public struct NodeChannel: ServerChildChannel, HTTPChannelHandler {
     let node: TetherNode
     let path: String
     let idleTimeout: Duration?
+    private let wakeups = LoopWakeupsRegistry()
 
     public init(node: TetherNode, path: String, responder: @escaping HTTPChannelHandler.Responder, idleTimeout: Duration? = .seconds(60)) {
         self.node = node
@@ -63,7 +64,7 @@ public struct NodeChannel: ServerChildChannel, HTTPChannelHandler {
                 },
                 upgradePipelineHandler: { channel, _ in
                     channel.eventLoop.makeCompletedFuture {
-                        try Self.installConnection(on: channel, node: node, logger: logger)
+                        try Self.installConnection(on: channel, node: node, wakeups: self.wakeups.wakeups(for: channel.eventLoop), logger: logger)
                         return Negotiated.webSocket
                     }
                 }
@@ -110,7 +111,7 @@ public struct NodeChannel: ServerChildChannel, HTTPChannelHandler {
 
     /// Runs on the event loop right after the 101: admits the connection or closes it with the node's
     /// reason (3007 full, 3001 shutting down) and a retry delay.
-    private static func installConnection(on channel: any Channel, node: TetherNode, logger: Logger) throws {
+    private static func installConnection(on channel: any Channel, node: TetherNode, wakeups: LoopWakeups, logger: Logger) throws {
         let limits = node.configuration.limits
         // Hummingbird's server reads on demand (for its async channels); this handler wants every frame,
         // and pauses by withholding `read()` itself.
@@ -123,6 +124,7 @@ public struct NodeChannel: ServerChildChannel, HTTPChannelHandler {
         }
         try channel.pipeline.syncOperations.addHandler(NodeWebSocketHandler(
             connection: connection,
+            wakeups: wakeups,
             maxMessageSize: limits.maxMessageSize,
             maxFrameSize: limits.maxOutboundFrameSize,
             pingInterval: node.configuration.pingInterval,

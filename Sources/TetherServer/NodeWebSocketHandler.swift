@@ -32,8 +32,11 @@ final class NodeWebSocketHandler: ChannelInboundHandler {
     private var lastInbound = NIODeadline.now()
     private var pingTask: RepeatedTask?
 
-    init(connection: ClientConnection, maxMessageSize: Int, maxFrameSize: Int, pingInterval: Duration, logger: Logger) {
+    private let wakeups: LoopWakeups
+
+    init(connection: ClientConnection, wakeups: LoopWakeups, maxMessageSize: Int, maxFrameSize: Int, pingInterval: Duration, logger: Logger) {
         self.connection = connection
+        self.wakeups = wakeups
         self.maxMessageSize = maxMessageSize
         self.maxFrameSize = maxFrameSize
         self.pingInterval = .nanoseconds(Int64(pingInterval.components.seconds) * 1_000_000_000 + pingInterval.components.attoseconds / 1_000_000_000)
@@ -45,10 +48,9 @@ final class NodeWebSocketHandler: ChannelInboundHandler {
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
         let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
-        let eventLoop = context.eventLoop
-        self.connection.outbound.setWakeup {
-            eventLoop.execute { loopBound.value.drainOutbound() }
-        }
+        let wakeups = self.wakeups
+        let drain: @Sendable () -> Void = { loopBound.value.drainOutbound() }
+        self.connection.outbound.setWakeup { wakeups.wake(drain) }
         self.pingTask = context.eventLoop.scheduleRepeatedTask(initialDelay: self.pingInterval, delay: self.pingInterval) { _ in
             loopBound.value.pingOrGiveUp()
         }

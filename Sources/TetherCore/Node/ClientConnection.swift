@@ -35,6 +35,8 @@ public final class ClientConnection: Sendable {
         var rate: CommandRate
         var connectDeadline: Int64
         var lastPingPush: Int64
+        /// Set first thing in ``terminated()``: a command still in flight must not subscribe anything after.
+        var terminated = false
     }
 
     enum Phase {
@@ -241,6 +243,7 @@ public final class ClientConnection: Sendable {
     private func startSubscription(channel: String, since: StreamPosition?, credentials: Credentials) async throws -> RecoveryPlan {
         let namespace = try await self.authorizeSubscribe(channel, credentials: credentials)
         try self.state.withLock { state in
+            guard !state.terminated else { throw ProtocolError(.internalError, "the connection is closing") }
             guard state.subscriptions[channel] == nil else {
                 throw ProtocolError(.alreadySubscribed, "already subscribed to \(channel)")
             }
@@ -251,6 +254,7 @@ public final class ClientConnection: Sendable {
         }
         do {
             try await self.node.hub.add(self, to: channel)
+            if self.state.withLock({ $0.terminated }) { throw ProtocolError(.internalError, "the connection is closing") }
             let options = self.node.configuration.channelOptions(namespace)
             let history = try await self.node.broker.history(EngineHistoryRequest(
                 channel: channel,
@@ -511,7 +515,10 @@ public final class ClientConnection: Sendable {
     /// and saves the session with the positions sent so the client can resume within the window.
     public func terminated() async {
         let credentials = self.connected?.0
-        let subscriptions = self.state.withLock { $0.subscriptions }
+        let subscriptions = self.state.withLock { state in
+            state.terminated = true
+            return state.subscriptions
+        }
         self.outbound.close(code: DisconnectCode.normal.code, reason: "closed", flush: false)
         for channel in subscriptions.keys { self.node.hub.remove(self, from: channel) }
         await self.saveSession()
