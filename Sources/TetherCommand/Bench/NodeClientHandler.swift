@@ -178,13 +178,14 @@ final class NodeClientHandler: ChannelInboundHandler {
         }
         switch (control, self.role) {
         case (.start, .publisher(_, let perSecond, let size)):
-            var schedule = NodePublishSchedule(perSecond: perSecond, start: NIODeadline.now().uptimeNanoseconds)
-            // Spread the publishers' first sends over one tick so they do not send in lockstep.
-            schedule = NodePublishSchedule(
+            // Independent publishers: each starts at a random phase within its own publication interval, so
+            // channels do not all publish in the same instant (which would measure one synchronized burst
+            // of every channel's fan-out rather than a steady rate).
+            let interval = max(UInt64(1e9 / max(perSecond, 0.001)), 1)
+            self.schedule = NodePublishSchedule(
                 perSecond: perSecond,
-                start: schedule.start + UInt64.random(in: 0..<UInt64(schedule.tickNanoseconds))
+                start: NIODeadline.now().uptimeNanoseconds + UInt64.random(in: 0..<interval)
             )
-            self.schedule = schedule
             self.scheduleTick(context: context, size: size)
         case (.stop, _):
             self.stopPublishing()
