@@ -18,6 +18,9 @@ struct NodeLimitsTests {
         let harness = try await NodeHarness.start {
             $0.limits.outboundQueueBytes = 65_536
             $0.namespaces["slow"]?.historySize = 5000
+            // Paging hundreds of history replies back is far above a client's normal command rate.
+            $0.limits.commandsPerSecond = 100_000
+            $0.limits.commandBurst = 100_000
         }
         let token = try await NodeHarness.token(user: "slow")
         let stalled = try await StalledProtocolClient.connect(port: harness.port(0))
