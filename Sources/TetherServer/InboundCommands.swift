@@ -39,6 +39,10 @@ final class InboundCommands: Sendable {
             state.texts[state.head] = ""
             state.head += 1
             state.bytes -= text.utf8.count
+            if state.head >= 64, state.head * 2 >= state.texts.count {
+                state.texts.removeFirst(state.head)
+                state.head = 0
+            }
             return text
         }
     }

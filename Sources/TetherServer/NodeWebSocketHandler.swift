@@ -14,8 +14,9 @@ import TetherProtocol
 /// Reading pauses while more than `maxPendingInbound` bytes of commands wait. The handler answers pings,
 /// sends one every `pingInterval` and closes with 1001 when nothing (not even a pong) arrived for two
 /// intervals.
-final class NodeWebSocketHandler: ChannelInboundHandler {
+final class NodeWebSocketHandler: ChannelDuplexHandler {
     typealias InboundIn = WebSocketFrame
+    typealias OutboundIn = WebSocketFrame
     typealias OutboundOut = WebSocketFrame
 
     private let connection: ClientConnection
@@ -58,6 +59,7 @@ final class NodeWebSocketHandler: ChannelInboundHandler {
 
     func handlerRemoved(context: ChannelHandlerContext) {
         self.pingTask?.cancel()
+        self.connection.outbound.clearWakeup()
         self.context = nil
     }
 
@@ -149,6 +151,11 @@ final class NodeWebSocketHandler: ChannelInboundHandler {
     /// has closed and drained.
     func drainOutbound() {
         guard let context = self.context, !self.closeSent else { return }
+        if let closing = self.connection.outbound.closing, !closing.flush {
+            // A close without flush (slow consumer, protocol error) must not wait for a peer that does not read.
+            self.sendClose(code: closing.code, reason: closing.reason)
+            return
+        }
         var wrote = false
         while context.channel.isWritable {
             switch self.connection.outbound.take(maxBytes: self.maxFrameSize) {

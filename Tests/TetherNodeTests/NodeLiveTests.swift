@@ -169,13 +169,16 @@ struct NodeLiveTests {
     func authorizerAndClaims() async throws {
         let harness = try await NodeHarness.start(nodes: 0)
         try await harness.startNode(name: "n0", authorizer: { user, channel, _ in user == "alice" && channel == "room:a" }) {
-            $0.namespaces["room"] = NamespaceOptions(subscribe: .authorizer)
+            $0.namespaces["room"] = NamespaceOptions(presence: true, subscribe: .authorizer)
         }
         let (alice, _) = try await self.connected(harness, user: "alice")
         _ = try await alice.call(#"{"id":2,"op":"subscribe","channel":"room:a"}"#, id: 2).result()
         #expect(try await alice.call(#"{"id":3,"op":"subscribe","channel":"room:b"}"#, id: 3).error().code == .permissionDenied)
         let (bob, _) = try await self.connected(harness, user: "bob")
         #expect(try await bob.call(#"{"id":2,"op":"subscribe","channel":"room:a"}"#, id: 2).error().code == .permissionDenied)
+        // Presence is for those who may subscribe.
+        #expect(try await bob.call(#"{"id":3,"op":"presence","channel":"room:a"}"#, id: 3).error().code == .permissionDenied)
+        _ = try await alice.call(#"{"id":4,"op":"presence","channel":"room:a"}"#, id: 4).result()
         // `private` grants by the token's `channels` claim, with a trailing wildcard.
         let client = try await NodeProtocolClient.connect(port: harness.port(0))
         let token = try await NodeHarness.token(user: "carol", channels: ["private:carol-*"])

@@ -25,6 +25,7 @@ public final class ClientConnection: Sendable {
         var lastOffset: UInt64 = 0
         /// Pushes that arrived before the subscribe reply went out.
         var pending: [(offset: UInt64, epoch: String, push: String)]? = []
+        var pendingBytes = 0
         /// First offset not sent since the queue was last full (slow-consumer policy `gap`).
         var gapFrom: UInt64?
     }
@@ -124,12 +125,11 @@ public final class ClientConnection: Sendable {
             case .history(let request):
                 try await self.history(id: id, channel: request.channel, since: request.since, limit: request.limit, credentials: credentials)
             case .presence(let channel):
-                let namespace = try self.presenceNamespace(channel, credentials: credentials)
-                _ = namespace
+                _ = try await self.presenceNamespace(channel, credentials: credentials)
                 let clients = try await self.node.engine.presence.list(channel: channel)
                 self.reply(id, WireEncoder.presenceResult(clients))
             case .presenceStats(let channel):
-                _ = try self.presenceNamespace(channel, credentials: credentials)
+                _ = try await self.presenceNamespace(channel, credentials: credentials)
                 let stats = try await self.node.engine.presence.stats(channel: channel)
                 self.reply(id, WireEncoder.presenceStatsResult(stats))
             case .refresh(let token):
@@ -194,7 +194,13 @@ public final class ClientConnection: Sendable {
                 self.logger.warning("session store unavailable; starting a new session", metadata: ["error": "\(error)"])
             }
         }
-        self.state.withLock { $0.phase = .connected(credentials, session: sessionID) }
+        let stillOpen = self.state.withLock { state -> Bool in
+            guard !state.terminated else { return false }
+            state.phase = .connected(credentials, session: sessionID)
+            return true
+        }
+        // The socket closed while the token or the session was being checked: nothing to set up.
+        guard stillOpen else { return }
         self.node.registerConnected(self, user: credentials.user)
 
         var results: [SubscribeResult] = []
@@ -285,17 +291,23 @@ public final class ClientConnection: Sendable {
     /// Sends `reply`, then every push buffered for `channels` after the reply's positions, and switches
     /// the subscriptions to live delivery — all under the lock, so no live push can overtake the reply.
     private func activate(_ channels: [String], reply: String) {
-        self.state.withLock { state in
-            _ = self.outbound.push(reply)
+        let slow = self.state.withLock { state -> Bool in
+            var slow = !self.outbound.push(reply)
             for channel in channels {
                 guard var subscription = state.subscriptions[channel] else { continue }
                 let pending = subscription.pending ?? []
                 subscription.pending = nil
+                subscription.pendingBytes = 0
                 state.subscriptions[channel] = subscription
-                for item in pending {
-                    self.offerLocked(&state, channel: channel, epoch: item.epoch, offset: item.offset, push: item.push)
+                for item in pending where self.offerLocked(&state, channel: channel, epoch: item.epoch, offset: item.offset, push: item.push) {
+                    slow = true
                 }
             }
+            return slow
+        }
+        if slow {
+            self.node.metrics.slowConsumerDisconnects.increment()
+            self.close(.slowConsumer, flush: false)
         }
     }
 
@@ -348,13 +360,11 @@ public final class ClientConnection: Sendable {
         self.reply(id, reply)
     }
 
-    private func presenceNamespace(_ channel: String, credentials: Credentials) throws -> NamespaceOptions {
-        let namespace = try self.node.namespace(for: channel)
+    /// Presence is readable by whoever may subscribe to the channel (protocol section 3).
+    private func presenceNamespace(_ channel: String, credentials: Credentials) async throws -> NamespaceOptions {
+        let namespace = try await self.authorizeSubscribe(channel, credentials: credentials)
         guard namespace.presence else {
             throw ProtocolError(.notAvailable, "this namespace has no presence")
-        }
-        if namespace.subscribe == .tokenClaim, !credentials.grants(channel) {
-            throw ProtocolError(.permissionDenied, "the token does not grant \(channel)")
         }
         return namespace
     }
@@ -409,6 +419,9 @@ public final class ClientConnection: Sendable {
         let overflow = self.state.withLock { state -> Bool in
             guard var subscription = state.subscriptions[channel] else { return false }
             if subscription.pending != nil {
+                // Bounded like the queue: a connection that cannot take this much while subscribing is too slow.
+                subscription.pendingBytes += push.utf8.count
+                guard subscription.pendingBytes <= self.outbound.limit else { return true }
                 subscription.pending!.append((offset, epoch, push))
                 state.subscriptions[channel] = subscription
                 return false
@@ -422,23 +435,27 @@ public final class ClientConnection: Sendable {
     }
 
     /// Offers one publication push to an active subscription; returns true when the connection must be
-    /// closed as a slow consumer.
+    /// closed as a slow consumer. Announces every offset the connection will not get (dropped here, or
+    /// never received from the engine) with a `gap` push before the next publication that fits.
     @discardableResult
     private func offerLocked(_ state: inout State, channel: String, epoch: String, offset: UInt64, push: String) -> Bool {
         guard var subscription = state.subscriptions[channel] else { return false }
         if epoch == subscription.epoch, offset <= subscription.lastOffset { return false }
         defer { state.subscriptions[channel] = subscription }
-        if let gapFrom = subscription.gapFrom {
-            let gap = WireEncoder.gapPush(channel: channel, range: gapFrom...(offset - 1))
-            guard epoch == subscription.epoch, offset > gapFrom, self.outbound.offer(gap) else {
-                subscription.lastOffset = offset
-                subscription.epoch = epoch
-                return false
-            }
+        if epoch != subscription.epoch {
+            // A new epoch: the pub push itself tells the client to resync; an open gap of the old one is moot.
             subscription.gapFrom = nil
+        } else if subscription.gapFrom == nil, offset > subscription.lastOffset + 1 {
+            subscription.gapFrom = subscription.lastOffset + 1
         }
         subscription.epoch = epoch
         subscription.lastOffset = offset
+        if let gapFrom = subscription.gapFrom, offset > gapFrom {
+            guard self.outbound.offer(WireEncoder.gapPush(channel: channel, range: gapFrom...(offset - 1))) else {
+                return subscription.namespace.slowConsumer == .disconnect
+            }
+        }
+        subscription.gapFrom = nil
         if self.outbound.offer(push) { return false }
         switch subscription.namespace.slowConsumer {
         case .disconnect:
@@ -452,8 +469,12 @@ public final class ClientConnection: Sendable {
 
     /// A join or leave push for a subscribed channel.
     func deliverPresence(channel: String, push: String) {
-        let subscribed = self.state.withLock { $0.subscriptions[channel].map { $0.pending == nil } ?? false }
-        if subscribed, !self.outbound.offer(push) {
+        let dropped = self.state.withLock { state -> Bool in
+            // Queued under the lock, so it cannot land after an unsubscribe reply.
+            guard let subscription = state.subscriptions[channel], subscription.pending == nil else { return false }
+            return !self.outbound.offer(push)
+        }
+        if dropped {
             // Presence pushes are informative; a full queue skips them rather than closing.
             self.node.metrics.droppedPresencePushes.increment()
         }
@@ -476,11 +497,8 @@ public final class ClientConnection: Sendable {
 
     /// Sends a `disconnect` push (when `flush`) and closes with `code`. The first close wins.
     public func close(_ code: DisconnectCode, delay: Duration? = nil, flush: Bool = true) {
-        guard !self.outbound.isClosing else { return }
-        if flush {
-            _ = self.outbound.push(WireEncoder.disconnectPush(code, delayMilliseconds: delay.map { Int($0.milliseconds) }))
-        }
-        self.outbound.close(code: code.code, reason: code.reason, flush: flush)
+        let push = flush ? WireEncoder.disconnectPush(code, delayMilliseconds: delay.map { Int($0.milliseconds) }) : nil
+        self.outbound.close(code: code.code, reason: code.reason, flush: flush, finalMessage: push)
     }
 
     // MARK: - Periodic work and the end
@@ -521,7 +539,7 @@ public final class ClientConnection: Sendable {
         }
         self.outbound.close(code: DisconnectCode.normal.code, reason: "closed", flush: false)
         for channel in subscriptions.keys { self.node.hub.remove(self, from: channel) }
-        await self.saveSession()
+        await self.saveSession(evenIfTerminated: true)
         self.state.withLock { $0.phase = .closed }
         if let credentials {
             for (channel, subscription) in subscriptions {
@@ -532,8 +550,9 @@ public final class ClientConnection: Sendable {
     }
 
     /// The session's record: every channel with the last position sent on it.
-    func sessionRecord() -> SessionRecord? {
+    func sessionRecord(evenIfTerminated: Bool = false) -> SessionRecord? {
         self.state.withLock { state in
+            guard evenIfTerminated || !state.terminated else { return nil }
             let credentials: Credentials
             let session: String
             switch state.phase {
@@ -560,8 +579,8 @@ public final class ClientConnection: Sendable {
 
     var subscriptionCount: Int { self.state.withLock { $0.subscriptions.count } }
 
-    func saveSession() async {
-        guard let record = self.sessionRecord() else { return }
+    func saveSession(evenIfTerminated: Bool = false) async {
+        guard let record = self.sessionRecord(evenIfTerminated: evenIfTerminated) else { return }
         do {
             try await self.node.engine.sessions.save(record, ttl: self.node.configuration.sessionTTL)
         } catch {

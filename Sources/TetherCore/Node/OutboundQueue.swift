@@ -64,6 +64,14 @@ public final class OutboundQueue: Sendable {
         if wakeNow { wakeup() }
     }
 
+    /// Forgets the wakeup (the consumer is gone); breaks the reference cycle through its closure.
+    public func clearWakeup() {
+        self.state.withLock { state in
+            state.wakeup = nil
+            state.consumerIdle = false
+        }
+    }
+
     /// What a push-style consumer gets from ``take(maxBytes:)``.
     public enum Taken: Sendable, Hashable {
         /// Every queued message up to `maxBytes` (at least one), joined by `\n`.
@@ -87,10 +95,10 @@ public final class OutboundQueue: Sendable {
         }
     }
 
-    /// Ends the queue: nothing more is accepted; the writer gets the remaining messages if `flush`, then nil.
-    /// The first call wins.
-    public func close(code: UInt16, reason: String, flush: Bool) {
-        let waiter = self.state.withLock { state -> CheckedContinuation<String?, Never>? in
+    /// Ends the queue: nothing more is accepted; the writer gets the remaining messages if `flush` (then
+    /// `finalMessage`, if any), then nil. The first call wins; later ones change nothing.
+    public func close(code: UInt16, reason: String, flush: Bool, finalMessage: String? = nil) {
+        let woken = self.state.withLock { state -> (CheckedContinuation<String?, Never>, String?)? in
             guard state.closing == nil else { return nil }
             state.closing = Closing(code: code, reason: reason, flush: flush)
             if !flush {
@@ -98,18 +106,27 @@ public final class OutboundQueue: Sendable {
                 state.head = 0
                 state.bytes = 0
             }
-            // A waiting writer means the queue is empty: wake it to see the end.
-            let waiter = state.waiter
-            state.waiter = nil
-            return waiter
+            // A waiting writer means the queue is empty: hand it the final message, or the end.
+            if let waiter = state.waiter {
+                state.waiter = nil
+                return (waiter, flush ? finalMessage : nil)
+            }
+            if flush, let finalMessage {
+                // Written last, whatever the bound: it says why the connection ends.
+                state.messages.append(finalMessage)
+                state.bytes += finalMessage.utf8.count
+            }
+            return nil
         }
-        waiter?.resume(returning: nil)
+        if let (waiter, message) = woken { waiter.resume(returning: message) }
         self.wakeIdleConsumer()
     }
 
+    /// After a close: an idle consumer must see the end; a busy one (blocked on a full socket) must see a
+    /// close without flush at once rather than after the peer reads.
     private func wakeIdleConsumer() {
         let wakeup = self.state.withLock { state -> (@Sendable () -> Void)? in
-            guard state.consumerIdle, let wakeup = state.wakeup else { return nil }
+            guard let wakeup = state.wakeup, state.consumerIdle || state.closing?.flush == false else { return nil }
             state.consumerIdle = false
             return wakeup
         }

@@ -227,7 +227,8 @@ public struct ServerAPI: Sendable {
         case .unauthorized: 401
         case .permissionDenied: 403
         case .unknownNamespace, .unknownOp: 404
-        case .notAvailable: 409
+        case .notAvailable, .epochMismatch, .alreadySubscribed, .notSubscribed, .alreadyConnected: 409
+        case .limitExceeded, .tooManyRequests: 429
         case .messageTooLarge: 413
         case .unavailable: 503
         default: 500

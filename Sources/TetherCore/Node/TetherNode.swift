@@ -26,6 +26,7 @@ public final class TetherNode: Service, Sendable {
     private struct Registry {
         var connections: [ObjectIdentifier: ClientConnection] = [:]
         var users: [String: Set<ObjectIdentifier>] = [:]
+        var userOf: [ObjectIdentifier: String] = [:]
         var accepting = true
     }
 
@@ -86,14 +87,20 @@ public final class TetherNode: Service, Sendable {
     }
 
     func registerConnected(_ connection: ClientConnection, user: String) {
-        _ = self.registry.withLock { $0.users[user, default: []].insert(ObjectIdentifier(connection)) }
+        let id = ObjectIdentifier(connection)
+        self.registry.withLock { registry in
+            // Only while it is still registered: a connection that ended meanwhile must not come back.
+            guard registry.connections[id] != nil else { return }
+            registry.users[user, default: []].insert(id)
+            registry.userOf[id] = user
+        }
     }
 
     func unregister(_ connection: ClientConnection) {
         let id = ObjectIdentifier(connection)
         self.registry.withLock { registry in
             registry.connections[id] = nil
-            for user in registry.users.keys where registry.users[user]?.contains(id) == true {
+            if let user = registry.userOf.removeValue(forKey: id) {
                 registry.users[user]?.remove(id)
                 if registry.users[user]?.isEmpty == true { registry.users[user] = nil }
             }
@@ -303,7 +310,9 @@ public final class TetherNode: Service, Sendable {
             index += perSlot
             if index < connections.count { try? await Task.sleep(for: .milliseconds(20)) }
         }
-        let deadline = ContinuousClock.now + .seconds(3)
+        // Longer than the transport's close-handshake fallback (5 s), so every connection's end (session
+        // save, presence removal) still reaches the engine before the node detaches.
+        let deadline = ContinuousClock.now + .seconds(6)
         while self.connectionCount > 0, ContinuousClock.now < deadline {
             try? await Task.sleep(for: .milliseconds(20))
         }
