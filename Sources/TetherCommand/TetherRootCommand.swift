@@ -6,10 +6,12 @@ public struct TetherRootCommand: AsyncParsableCommand {
         commandName: "tether",
         abstract: "Keep WebSocket conversations alive while the servers behind them come and go.",
         discussion: """
-            Start with `tether gateway --config examples/gateway.yaml` in front of two `tether echo-server` \
-            processes; see README.md.
+            Start with `tether demo`: a gateway in front of three nodes, a publisher, and a page where you \
+            kill or drain nodes and watch clients resume with nothing lost. Then `tether node --config \
+            examples/node.yaml` for a node of your own, or `tether gateway --config examples/gateway.yaml` for \
+            the load balancer; see README.md.
             """,
-        subcommands: [GatewayCommand.self, NodeCommand.self, DemoCommand.self, TerminalClientCommand.self, EchoServerCommand.self, BenchCommand.self]
+        subcommands: [DemoCommand.self, NodeCommand.self, TerminalClientCommand.self, GatewayCommand.self, EchoServerCommand.self, BenchCommand.self]
     )
 
     public init() {}
