@@ -153,7 +153,7 @@ final class NodeWebSocketHandler: ChannelDuplexHandler {
         guard let context = self.context, !self.closeSent else { return }
         if let closing = self.connection.outbound.closing, !closing.flush {
             // A close without flush (slow consumer, protocol error) must not wait for a peer that does not read.
-            self.sendClose(code: closing.code, reason: closing.reason)
+            self.sendClose(code: closing.code, reason: closing.reason, grace: .seconds(1))
             return
         }
         var wrote = false
@@ -187,8 +187,8 @@ final class NodeWebSocketHandler: ChannelDuplexHandler {
 
     // MARK: - Closing and keep-alive
 
-    /// Sends a close frame and closes the socket once the peer answers (or after 5 s).
-    private func sendClose(code: UInt16, reason: String) {
+    /// Sends a close frame and closes the socket once the peer answers, or after `grace`.
+    private func sendClose(code: UInt16, reason: String, grace: TimeAmount = .seconds(5)) {
         guard let context = self.context, !self.closeSent else { return }
         self.closeSent = true
         var data = context.channel.allocator.buffer(capacity: 2 + reason.utf8.count)
@@ -196,14 +196,14 @@ final class NodeWebSocketHandler: ChannelDuplexHandler {
         data.writeString(String(reason.utf8.prefix(120)) ?? "")
         context.writeAndFlush(Self.wrapOutboundOut(WebSocketFrame(fin: true, opcode: .connectionClose, data: data)), promise: nil)
         let channel = context.channel
-        context.eventLoop.scheduleTask(in: .seconds(5)) { channel.close(promise: nil) }
+        context.eventLoop.scheduleTask(in: grace) { channel.close(promise: nil) }
     }
 
     /// A protocol violation on the WebSocket level: close frame, and the queue is closed so nothing else
     /// is written.
     private func closeNow(code: UInt16, reason: String) {
         self.connection.outbound.close(code: code, reason: reason, flush: false)
-        self.sendClose(code: code, reason: reason)
+        self.sendClose(code: code, reason: reason, grace: .seconds(1))
     }
 
     private func peerClosed(_ frame: WebSocketFrame) {

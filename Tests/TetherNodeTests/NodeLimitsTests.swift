@@ -33,7 +33,7 @@ struct NodeLimitsTests {
             _ = try await harness.node(0).publish(channel: "slow:s", data: Self.payload, key: nil)
             if harness.node(0).connectionCount == 0 { break }
         }
-        try await waitUntil { harness.node(0).connectionCount == 0 }
+        try await waitUntil(timeout: .seconds(15)) { harness.node(0).connectionCount == 0 }
         // Back with its position (offset 0 of that epoch): nothing is lost.
         let client = try await NodeProtocolClient.connect(port: harness.port(0))
         _ = try await self.connect(client, user: "slow")

@@ -201,11 +201,11 @@ struct NodeLiveTests {
     }
 }
 
-/// Polls `condition` every 10 ms for up to 5 s.
-func waitUntil(_ condition: @Sendable () -> Bool) async throws {
-    let deadline = ContinuousClock.now + .seconds(5)
+/// Polls `condition` every 10 ms for up to `timeout`.
+func waitUntil(timeout: Duration = .seconds(5), _ condition: @Sendable () -> Bool) async throws {
+    let deadline = ContinuousClock.now + timeout
     while !condition() {
-        guard ContinuousClock.now < deadline else { throw TestFailure("condition not met within 5 s") }
+        guard ContinuousClock.now < deadline else { throw TestFailure("condition not met within \(timeout)") }
         try await Task.sleep(for: .milliseconds(10))
     }
 }
