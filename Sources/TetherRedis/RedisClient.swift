@@ -19,7 +19,9 @@ import Synchronization
 ///   slot waits (`reconnectBackoff`, doubling) before trying again, and calls that find no live connection in
 ///   that window fail at once instead of queueing.
 /// - At most `maxPendingCommands` calls are in flight; beyond that calls fail with ``RedisError/tooManyPending``.
+/// - Cancelling the calling task does not cancel a call already written: it ends with its reply or timeout.
 /// - Logs connects and connect failures at info/debug; nothing per call.
+/// - Call ``shutdown()`` before dropping the client; connections are not closed by `deinit`.
 public final class RedisClient: Sendable {
     public let configuration: RedisConfiguration
     private let eventLoopGroup: any EventLoopGroup

@@ -153,7 +153,22 @@ public final class RedisSubscriber: Sendable {
             }
             return submit(kind, subscribe: isAdd, names, on: connection)
         }
-        _ = try await future?.get()
+        do {
+            _ = try await future?.get()
+        } catch let error as RedisError {
+            if case .server = error, isAdd { forget(kind, names) }
+            throw error
+        }
+    }
+
+    /// Drops names Redis refused (an error reply, e.g. `SSUBSCRIBE` on Redis 6), so reconnects do not retry
+    /// them forever.
+    private func forget(_ kind: Kind, _ names: [String]) {
+        state.withLock { state in
+            state.desired[kind]!.subtract(names)
+            state.onConnection[kind]!.subtract(names)
+        }
+        logger.warning("Redis refused a subscription; dropped", metadata: ["redis.names": "\(names)"])
     }
 
     private func submit(_ kind: Kind, subscribe: Bool, _ names: [String], on connection: RedisConnection) -> EventLoopFuture<RESPValue> {
@@ -168,23 +183,30 @@ public final class RedisSubscriber: Sendable {
     private func reconcile(_ connection: RedisConnection) async throws -> Int {
         var subscribed = 0
         while true {
-            let futures = try state.withLock { state throws(RedisError) -> [(Int, EventLoopFuture<RESPValue>)] in
+            typealias Work = (kind: Kind, names: [String], future: EventLoopFuture<RESPValue>)
+            let added = try state.withLock { state throws(RedisError) -> [Work] in
                 if state.closed { throw .poolClosed }
-                var futures: [(Int, EventLoopFuture<RESPValue>)] = []
+                var added: [Work] = []
                 for kind in Kind.allCases {
-                    let add = state.desired[kind]!.subtracting(state.onConnection[kind]!)
-                    let remove = state.onConnection[kind]!.subtracting(state.desired[kind]!)
+                    let add = Array(state.desired[kind]!.subtracting(state.onConnection[kind]!))
+                    let remove = Array(state.onConnection[kind]!.subtracting(state.desired[kind]!))
                     state.onConnection[kind] = state.desired[kind]
-                    if !add.isEmpty { futures.append((add.count, submit(kind, subscribe: true, Array(add), on: connection))) }
-                    if !remove.isEmpty { futures.append((0, submit(kind, subscribe: false, Array(remove), on: connection))) }
+                    if !add.isEmpty { added.append((kind, add, submit(kind, subscribe: true, add, on: connection))) }
+                    // Unsubscribes are not awaited: they cannot be refused, and replies stay in order anyway.
+                    if !remove.isEmpty { _ = submit(kind, subscribe: false, remove, on: connection) }
                 }
-                if futures.isEmpty { state.ready = true }
-                return futures
+                if added.isEmpty { state.ready = true }
+                return added
             }
-            if futures.isEmpty { return subscribed }
-            for (count, future) in futures {
-                _ = try await future.get()
-                subscribed += count
+            if added.isEmpty { return subscribed }
+            for work in added {
+                do {
+                    _ = try await work.future.get()
+                    subscribed += work.names.count
+                } catch let error as RedisError {
+                    guard case .server = error else { throw error }
+                    forget(work.kind, work.names)
+                }
             }
         }
     }

@@ -153,7 +153,7 @@ public final class RedisServerProcess: Sendable {
             return process
         }
         if let running, running.isRunning {
-            Glibc.kill(running.processIdentifier, SIGKILL)
+            Self.signal(running.processIdentifier, SIGKILL)
             running.waitUntilExit()
         }
         try? FileManager.default.removeItem(at: directory)
@@ -188,20 +188,20 @@ public final class RedisServerProcess: Sendable {
             return process
         }
         if let running, running.isRunning {
-            Glibc.kill(running.processIdentifier, SIGKILL)
+            Self.signal(running.processIdentifier, SIGKILL)
             running.waitUntilExit()
         }
     }
 
     private func terminate(signal: Int32) async {
         guard let running = process.withLock({ $0 }), running.isRunning else { return }
-        Glibc.kill(running.processIdentifier, signal)
+        Self.signal(running.processIdentifier, signal)
         let deadline = ContinuousClock.now + .seconds(10)
         while running.isRunning && ContinuousClock.now < deadline {
             try? await Task.sleep(for: .milliseconds(10))
         }
         if running.isRunning {
-            Glibc.kill(running.processIdentifier, SIGKILL)
+            Self.signal(running.processIdentifier, SIGKILL)
             while running.isRunning { try? await Task.sleep(for: .milliseconds(10)) }
         }
         // The port must be free again before a restart binds it.
@@ -218,6 +218,14 @@ public final class RedisServerProcess: Sendable {
             if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
         }
         return nil
+    }
+
+    private static func signal(_ pid: Int32, _ signal: Int32) {
+        #if canImport(Glibc)
+        _ = Glibc.kill(pid, signal)
+        #else
+        _ = Darwin.kill(pid, signal)
+        #endif
     }
 
     // MARK: Certificates

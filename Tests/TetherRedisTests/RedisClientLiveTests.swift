@@ -35,6 +35,23 @@ import Testing
         await #expect(throws: RedisError.poolClosed) { _ = try await client.send("PING") }
     }
 
+    /// With client-side caching on, Redis pushes invalidations on the command connection: they must not be
+    /// taken for replies.
+    @Test func pushFramesOnACommandConnectionAreIgnored() async throws {
+        let server = try await RedisServerProcess.start()
+        defer { server.cleanup() }
+        let client = Support.client(Support.configuration(for: server) { $0.poolSize = 1 })
+        let writer = Support.client(Support.configuration(for: server))
+        #expect(try await client.send("CLIENT", "TRACKING", "ON").string == "OK")
+        for round in 0..<20 {
+            _ = try await writer.send("SET", "tracked", .string("v\(round)"))
+            #expect(try await client.send("GET", "tracked").string == "v\(round)")  // tracks the key again
+            #expect(try await client.send("ECHO", .string("e\(round)")).string == "e\(round)")
+        }
+        await client.shutdown()
+        await writer.shutdown()
+    }
+
     @Test func selectsTheDatabase() async throws {
         let server = try await RedisServerProcess.start()
         defer { server.cleanup() }
