@@ -28,6 +28,8 @@ public struct RedisConfiguration: Sendable {
     public var username: String?
     public var password: String?
     public var database: Int
+    /// Connection name shown by `CLIENT LIST` (`HELLO ... SETNAME`, or `CLIENT SETNAME` on RESP2); no spaces.
+    public var clientName: String?
     /// TLS for the connection when set (for example `.makeClientConfiguration()` with a custom trust root).
     public var tls: TLSConfiguration?
     /// Name checked against the certificate and sent as SNI; defaults to ``host``.
@@ -51,6 +53,7 @@ public struct RedisConfiguration: Sendable {
         username: String? = nil,
         password: String? = nil,
         database: Int = 0,
+        clientName: String? = nil,
         tls: TLSConfiguration? = nil,
         serverHostname: String? = nil,
         connectTimeout: Duration = .seconds(2),
@@ -66,6 +69,7 @@ public struct RedisConfiguration: Sendable {
         self.username = username
         self.password = password
         self.database = database
+        self.clientName = clientName
         self.tls = tls
         self.serverHostname = serverHostname
         self.connectTimeout = connectTimeout

@@ -80,6 +80,9 @@ final class RedisConnection: Sendable {
             if let password = configuration.password {
                 arguments += ["AUTH", .string(configuration.username ?? "default"), .string(password)]
             }
+            if let name = configuration.clientName {
+                arguments += ["SETNAME", .string(name)]
+            }
             let reply = try await send(on: channel, [RESPCommand("HELLO", arguments)], timeout: timeout)[0]
             if case .server(let code, let message)? = reply.serverError {
                 if isAuthenticationError(code: code, message: message) {
@@ -96,6 +99,12 @@ final class RedisConnection: Sendable {
             let reply = try await send(on: channel, [RESPCommand("AUTH", arguments)], timeout: timeout)[0]
             if case .server(let code, let message)? = reply.serverError {
                 throw .authenticationFailed("\(code) \(message)")
+            }
+        }
+        if version == .resp2, let name = configuration.clientName {
+            let reply = try await send(on: channel, [RESPCommand("CLIENT SETNAME", [.string(name)])], timeout: timeout)[0]
+            if case .server(let code, let message)? = reply.serverError {
+                throw .connectFailed("CLIENT SETNAME \(name): \(code) \(message)")
             }
         }
         if configuration.database != 0 {

@@ -139,6 +139,11 @@ import Testing
             $0.username = "alice"; $0.password = "alice-secret"; $0.protocolVersion = version
         })
         #expect(try await alice.send("ACL", "WHOAMI").string == "alice")
+        let named = Support.client(Support.configuration(for: server) {
+            $0.username = "alice"; $0.password = "alice-secret"; $0.protocolVersion = version; $0.clientName = "named-\(version)"
+        })
+        #expect(try await named.send("CLIENT", "GETNAME").string == "named-\(version)")
+        await named.shutdown()
         let defaultUser = Support.client(Support.configuration(for: server) { $0.password = "default-secret"; $0.protocolVersion = version })
         #expect(try await defaultUser.send("ACL", "WHOAMI").string == "default")
 
@@ -174,11 +179,14 @@ import Testing
     @Test func fallsBackToResp2WhenHelloIsUnknown() async throws {
         let server = try await RedisServerProcess.start(.init(requirePass: "pw", extraArguments: ["--rename-command", "HELLO", ""]))
         defer { server.cleanup() }
-        let client = Support.client(Support.configuration(for: server) { $0.password = "pw"; $0.database = 2 })
+        let client = Support.client(Support.configuration(for: server) {
+            $0.password = "pw"; $0.database = 2; $0.clientName = "fallback-client"
+        })
         _ = try await client.send("HSET", "h", "f", "v")
         #expect(try await client.send("HGETALL", "h") == .array([.bulkString(ByteBuffer(string: "f")), .bulkString(ByteBuffer(string: "v"))]))
         let info = try await client.send("CLIENT", "INFO").string ?? ""
         #expect(info.contains("resp=2"))
+        #expect(info.contains("name=fallback-client"))
         #expect(info.contains("db=2"))
         await client.shutdown()
     }
@@ -192,6 +200,11 @@ import Testing
         #expect(try await client.send("SET", "secure", "yes").string == "OK")
         #expect(try await client.send("GET", "secure").string == "yes")
         await client.shutdown()
+
+        // By IP address, the certificate's IP entry is checked (no SNI is sent for an IP).
+        let byIP = Support.client(Support.configuration(for: server) { $0.tls = tls })
+        #expect(try await byIP.send("GET", "secure").string == "yes")
+        await byIP.shutdown()
 
         // Without trusting the CA the handshake fails and the call says so.
         let untrusting = Support.client(Support.configuration(for: server) {
@@ -303,5 +316,56 @@ import Testing
         }
         #expect(ContinuousClock.now - started < .seconds(1))
         await client.shutdown()
+    }
+}
+
+/// Against a fake server that misbehaves on purpose.
+@Suite struct RedisClientFaultTests {
+    typealias Support = RedisTestSupport
+
+    @Test func garbageFromTheServerIsAProtocolError() async throws {
+        let server = try await FakeRedisServer(replies: ["%0\r\n", "$99999999999\r\n"])
+        let client = Support.client(RedisConfiguration(port: server.port, poolSize: 1))
+        await #expect {
+            _ = try await client.send("GET", "k")
+        } throws: { error in
+            if case .protocolError = error as? RedisError { return true }
+            return false
+        }
+        await client.shutdown()
+        await server.close()
+    }
+
+    @Test func replyOfTheWrongShapeFailsNoOtherCall() async throws {
+        // HELLO's reply, then one reply holding two values: the second one has no call to go to.
+        let server = try await FakeRedisServer(replies: ["%0\r\n", "+PONG\r\n+EXTRA\r\n"])
+        let client = Support.client(RedisConfiguration(port: server.port, poolSize: 1))
+        #expect(try await client.send("PING").string == "PONG")
+        await client.shutdown()
+        await server.close()
+    }
+
+    @Test func silentServerTimesOutTheHandshake() async throws {
+        let server = try await FakeRedisServer(replies: [])
+        let client = Support.client(RedisConfiguration(port: server.port, connectTimeout: .milliseconds(300)))
+        let started = ContinuousClock.now
+        await #expect {
+            _ = try await client.send("PING")
+        } throws: { error in
+            if case .connectFailed = error as? RedisError { return true }
+            return false
+        }
+        #expect(ContinuousClock.now - started < .seconds(2))
+        await client.shutdown()
+        await server.close()
+    }
+
+    @Test func helloRefusedWithNoprotoFallsBackToResp2() async throws {
+        // Answers HELLO with NOPROTO, then the PING sent in RESP2.
+        let server = try await FakeRedisServer(replies: ["-NOPROTO unsupported protocol version\r\n", "+PONG\r\n"])
+        let client = Support.client(RedisConfiguration(port: server.port, poolSize: 1))
+        #expect(try await client.send("PING").string == "PONG")
+        await client.shutdown()
+        await server.close()
     }
 }
