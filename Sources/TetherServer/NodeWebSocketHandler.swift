@@ -5,7 +5,8 @@ import TetherCore
 import TetherProtocol
 
 /// The node's WebSocket endpoint as one SwiftNIO handler per connection, installed after the upgrade
-/// (behind NIO's frame decoder and encoder). It costs no task while the connection is idle: outbound
+/// (behind NIO's frame decoder and encoder; text frames are framed here in one buffer and skip the
+/// encoder, control frames go through it). It costs no task while the connection is idle: outbound
 /// messages are pulled from the connection's ``OutboundQueue`` on this event loop when the queue wakes it,
 /// and inbound commands run on a task only while there are some.
 ///
@@ -27,6 +28,9 @@ final class NodeWebSocketHandler: ChannelDuplexHandler {
     private let logger: Logger
 
     private var context: ChannelHandlerContext?
+    /// The frame encoder's context: text frames are framed here and written through it, so they skip the
+    /// encoder (which would write the header as a second buffer). Control frames go through the encoder.
+    private var framedOutput: ChannelHandlerContext?
     private var fragments: ByteBuffer?
     private var readPaused = false
     private var closeSent = false
@@ -48,6 +52,7 @@ final class NodeWebSocketHandler: ChannelDuplexHandler {
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
+        self.framedOutput = try? context.pipeline.syncOperations.context(handlerType: WebSocketFrameEncoder.self)
         let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
         let wakeups = self.wakeups
         let drain: @Sendable () -> Void = { loopBound.value.drainOutbound() }
@@ -61,6 +66,7 @@ final class NodeWebSocketHandler: ChannelDuplexHandler {
         self.pingTask?.cancel()
         self.connection.outbound.clearWakeup()
         self.context = nil
+        self.framedOutput = nil
     }
 
     func channelInactive(context: ChannelHandlerContext) {
@@ -160,7 +166,7 @@ final class NodeWebSocketHandler: ChannelDuplexHandler {
         while context.channel.isWritable {
             switch self.connection.outbound.take(maxBytes: self.maxFrameSize) {
             case .batch(let text):
-                context.write(Self.wrapOutboundOut(WebSocketFrame(fin: true, opcode: .text, data: ByteBuffer(string: text))), promise: nil)
+                self.writeText(text, context: context)
                 wrote = true
             case .empty:
                 if wrote { context.flush() }
@@ -172,6 +178,28 @@ final class NodeWebSocketHandler: ChannelDuplexHandler {
             }
         }
         if wrote { context.flush() }
+    }
+
+    /// One unmasked, unfragmented text frame in one buffer (RFC 6455 section 5.2), written below the encoder.
+    private func writeText(_ text: String, context: ChannelHandlerContext) {
+        guard let output = self.framedOutput else {
+            context.write(Self.wrapOutboundOut(WebSocketFrame(fin: true, opcode: .text, data: ByteBuffer(string: text))), promise: nil)
+            return
+        }
+        let length = text.utf8.count
+        var buffer = context.channel.allocator.buffer(capacity: length + 10)
+        buffer.writeInteger(UInt8(0x81))
+        if length <= 125 {
+            buffer.writeInteger(UInt8(length))
+        } else if length <= Int(UInt16.max) {
+            buffer.writeInteger(UInt8(126))
+            buffer.writeInteger(UInt16(length))
+        } else {
+            buffer.writeInteger(UInt8(127))
+            buffer.writeInteger(UInt64(length))
+        }
+        buffer.writeString(text)
+        output.write(NIOAny(buffer), promise: nil)
     }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {

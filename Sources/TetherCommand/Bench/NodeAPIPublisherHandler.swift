@@ -79,11 +79,7 @@ final class NodeAPIPublisherHandler: ChannelInboundHandler {
         guard let control = event as? NodeBenchControl else { return context.fireUserInboundEventTriggered(event) }
         switch control {
         case .start:
-            let first = NodePublishSchedule(perSecond: self.perSecond, start: NIODeadline.now().uptimeNanoseconds)
-            self.schedule = NodePublishSchedule(
-                perSecond: self.perSecond,
-                start: first.start + UInt64.random(in: 0..<UInt64(first.tickNanoseconds))
-            )
+            self.schedule = .randomPhase(perSecond: self.perSecond, now: NIODeadline.now().uptimeNanoseconds)
             self.scheduleTick(context: context)
         case .stop:
             self.stopPublishing()

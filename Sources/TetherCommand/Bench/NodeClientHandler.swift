@@ -178,14 +178,7 @@ final class NodeClientHandler: ChannelInboundHandler {
         }
         switch (control, self.role) {
         case (.start, .publisher(_, let perSecond, let size)):
-            // Independent publishers: each starts at a random phase within its own publication interval, so
-            // channels do not all publish in the same instant (which would measure one synchronized burst
-            // of every channel's fan-out rather than a steady rate).
-            let interval = max(UInt64(1e9 / max(perSecond, 0.001)), 1)
-            self.schedule = NodePublishSchedule(
-                perSecond: perSecond,
-                start: NIODeadline.now().uptimeNanoseconds + UInt64.random(in: 0..<interval)
-            )
+            self.schedule = .randomPhase(perSecond: perSecond, now: NIODeadline.now().uptimeNanoseconds)
             self.scheduleTick(context: context, size: size)
         case (.stop, _):
             self.stopPublishing()

@@ -20,6 +20,14 @@ struct NodePublishSchedule: Sendable {
         self.start = start
     }
 
+    /// A publisher's schedule starting at a random phase within its own publication interval after `now`.
+    /// Independent publishers must not all publish in the same instant: that would measure one
+    /// synchronized burst of every channel's fan-out rather than a steady rate.
+    static func randomPhase(perSecond: Double, now: UInt64) -> NodePublishSchedule {
+        let interval = max(UInt64(1e9 / max(perSecond, 0.001)), 1)
+        return NodePublishSchedule(perSecond: perSecond, start: now + UInt64.random(in: 0..<interval))
+    }
+
     /// How many to send at `now` (monotonic nanoseconds) with `outstanding` unacknowledged.
     mutating func due(at now: UInt64, outstanding: Int) -> Int {
         guard now >= self.start else { return 0 }
