@@ -63,7 +63,7 @@ public final class RedisServerProcess: Sendable {
     public let options: Options
     private let executable: String
     private let arguments: [String]
-    private let process: Mutex<Process?>
+    private let process: Mutex<pid_t?>
 
     private init(port: Int, plainPort: Int, directory: URL, caCertificatePath: String?, options: Options,
                  executable: String, arguments: [String]) {
@@ -126,7 +126,7 @@ public final class RedisServerProcess: Sendable {
 
     /// Whether the process is running.
     public var isRunning: Bool {
-        process.withLock { $0?.isRunning ?? false }
+        process.withLock { state in Self.poll(&state) }
     }
 
     /// SIGTERM, then waits for exit (SIGKILL after 10 s).
@@ -146,64 +146,88 @@ public final class RedisServerProcess: Sendable {
         try await launch()
     }
 
-    /// Kills the process (if running) and removes its directory. Idempotent; blocking.
+    /// Kills the process (if running), reaps it and removes its directory. Idempotent; blocking.
     public func cleanup() {
-        let running = process.withLock { process -> Process? in
-            defer { process = nil }
-            return process
-        }
-        if let running, running.isRunning {
-            Self.signal(running.processIdentifier, SIGKILL)
-            running.waitUntilExit()
-        }
+        killAndReap()
         try? FileManager.default.removeItem(at: directory)
     }
 
     // MARK: Process
 
+    /// The child's pid while it has not been reaped.
+    private static func poll(_ pid: inout pid_t?) -> Bool {
+        guard let current = pid else { return false }
+        var status: Int32 = 0
+        let result = waitpid(current, &status, WNOHANG)
+        if result == 0 { return true }
+        pid = nil  // exited (reaped now) or not ours any more
+        return false
+    }
+
+    private func killAndReap() {
+        process.withLock { pid in
+            guard let current = pid else { return }
+            Self.signal(current, SIGKILL)
+            var status: Int32 = 0
+            _ = waitpid(current, &status, 0)
+            pid = nil
+        }
+    }
+
+    /// Spawns with an empty signal mask and default dispositions: the test process may block or ignore
+    /// SIGTERM on the spawning thread, and a child would inherit that (and never stop on SIGTERM).
+    private static func spawn(_ executable: String, _ arguments: [String]) throws -> pid_t {
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var mask = sigset_t()
+        sigemptyset(&mask)
+        posix_spawnattr_setsigmask(&attributes, &mask)
+        var defaults = sigset_t()
+        sigemptyset(&defaults)
+        for signal in [SIGTERM, SIGINT, SIGHUP, SIGPIPE, SIGCHLD, SIGUSR1] { sigaddset(&defaults, signal) }
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+
+        let argv: [UnsafeMutablePointer<CChar>?] = ([executable] + arguments).map { strdup($0) } + [nil]
+        defer { for pointer in argv { free(pointer) } }
+        var pid: pid_t = 0
+        let result = posix_spawn(&pid, executable, &actions, &attributes, argv, environ)
+        guard result == 0 else { throw Failure.didNotStart("posix_spawn failed: \(result)") }
+        return pid
+    }
+
     private func launch() async throws {
-        let child = Process()
-        child.executableURL = URL(fileURLWithPath: executable)
-        child.arguments = arguments
-        child.standardOutput = FileHandle.nullDevice
-        child.standardError = FileHandle.nullDevice
-        try child.run()
-        process.withLock { $0 = child }
+        let pid = try Self.spawn(executable, arguments)
+        process.withLock { $0 = pid }
         let deadline = ContinuousClock.now + .seconds(10)
         while ContinuousClock.now < deadline {
-            if !child.isRunning {
+            if !isRunning {
                 let log = (try? String(contentsOf: directory.appendingPathComponent("redis.log"), encoding: .utf8)) ?? ""
-                throw Failure.didNotStart("exited with \(child.terminationStatus): \(log.suffix(2000))")
+                throw Failure.didNotStart("exited: \(log.suffix(2000))")
             }
             if Self.ping(port: plainPort) { return }
             try await Task.sleep(for: .milliseconds(20))
         }
-        cleanupProcessOnly()
+        killAndReap()
         throw Failure.didNotStart("no PING reply within 10 s on port \(plainPort)")
     }
 
-    private func cleanupProcessOnly() {
-        let running = process.withLock { process -> Process? in
-            defer { process = nil }
-            return process
-        }
-        if let running, running.isRunning {
-            Self.signal(running.processIdentifier, SIGKILL)
-            running.waitUntilExit()
-        }
-    }
-
     private func terminate(signal: Int32) async {
-        guard let running = process.withLock({ $0 }), running.isRunning else { return }
-        Self.signal(running.processIdentifier, signal)
+        guard let pid = process.withLock({ $0 }), isRunning else { return }
+        Self.signal(pid, signal)
         let deadline = ContinuousClock.now + .seconds(10)
-        while running.isRunning && ContinuousClock.now < deadline {
+        while isRunning && ContinuousClock.now < deadline {
             try? await Task.sleep(for: .milliseconds(10))
         }
-        if running.isRunning {
-            Self.signal(running.processIdentifier, SIGKILL)
-            while running.isRunning { try? await Task.sleep(for: .milliseconds(10)) }
-        }
+        if isRunning { killAndReap() }
         // The port must be free again before a restart binds it.
         let portDeadline = ContinuousClock.now + .seconds(5)
         while Self.canConnect(port: plainPort) && ContinuousClock.now < portDeadline {
