@@ -19,6 +19,9 @@ import Synchronization
 ///   slot waits (`reconnectBackoff`, doubling) before trying again, and calls that find no live connection in
 ///   that window fail at once instead of queueing.
 /// - At most `maxPendingCommands` calls are in flight; beyond that calls fail with ``RedisError/tooManyPending``.
+/// - A blocking command (`BLPOP`, `XREAD BLOCK`) holds its connection and delays every call queued behind it
+///   on that connection: give blocking work its own client (`poolSize: 1`) and pass a longer `timeout`.
+/// - `MULTI`...`EXEC` must go in one ``pipeline(_:)`` (one connection); separate `send`s may use different ones.
 /// - Cancelling the calling task does not cancel a call already written: it ends with its reply or timeout.
 /// - Logs connects and connect failures at info/debug; nothing per call.
 /// - Call ``shutdown()`` before dropping the client; connections are not closed by `deinit`.

@@ -14,6 +14,8 @@ import Synchronization
 /// - `onMessage` is called on the connection's event loop, one message at a time, in the order Redis sent
 ///   them (so the messages of one channel stay in publish order). It must not block: hand heavy work off.
 ///   `onConnectionChange` is called from the subscriber's own task, never concurrently with itself.
+/// - Messages of a channel can reach `onMessage` before the `subscribe` call that asked for it returns (the
+///   confirmation and the first messages race to the caller): start buffering before calling `subscribe`.
 /// - Messages published while the connection was down are lost (Redis pub/sub is fire-and-forget); use the
 ///   `connected` event to catch up from a durable source.
 /// - In RESP3 messages arrive as push frames, in RESP2 as arrays; both are delivered the same way.
