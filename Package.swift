@@ -17,6 +17,7 @@ let package = Package(
         .library(name: "TetherServer", targets: ["TetherServer"]),
         .library(name: "TetherClient", targets: ["TetherClient"]),
         .library(name: "TetherRedis", targets: ["TetherRedis"]),
+        .library(name: "TetherRedisEngine", targets: ["TetherRedisEngine"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.0"),
@@ -112,6 +113,19 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // The Redis engine: channels, history, presence, sessions and the node registry shared by nodes
+        // anywhere on one Redis, spoken through TetherRedis.
+        .target(
+            name: "TetherRedisEngine",
+            dependencies: [
+                "TetherCore", "TetherProtocol", "TetherRedis",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
+            swiftSettings: strict
+        ),
         // The Swift client SDK: reconnect with backoff, session resume, exact ordered de-duplicated delivery.
         .target(
             name: "TetherClient",
@@ -146,7 +160,7 @@ let package = Package(
                 "TetherGatewayCore",
                 "TetherGateway",
                 "TetherTesting",
-                "TetherProtocol", "TetherCore", "TetherServer", "TetherClient",
+                "TetherProtocol", "TetherCore", "TetherServer", "TetherClient", "TetherRedis", "TetherRedisEngine",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -224,6 +238,16 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             exclude: ["Fuzz"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "TetherRedisEngineTests",
+            dependencies: [
+                "TetherRedisEngine", "TetherRedis", "TetherCore", "TetherProtocol", "TetherTesting",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strict
         ),
         .testTarget(

@@ -179,7 +179,7 @@ struct MemoryStreamsState {
                 throw EngineError.unavailable("the memory engine holds its maximum of \(self.limits.maxChannels) channels")
             }
         }
-        let channel = MemoryChannel(epoch: MemoryEpoch.make(), metaExpiresAt: now)
+        let channel = MemoryChannel(epoch: EngineEpoch.make(), metaExpiresAt: now)
         self.channels[name] = channel
         return channel
     }

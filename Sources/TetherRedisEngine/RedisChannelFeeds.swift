@@ -1,0 +1,191 @@
+import Logging
+import Synchronization
+import TetherCore
+import TetherProtocol
+import TetherRedis
+
+/// One broker's delivery state per subscribed channel, between its pub/sub connection and its sink.
+///
+/// Contract:
+/// - Publications of a channel reach the sink in offset order, each once: one that is not newer than the
+///   last delivered one of the same epoch is dropped; one of another epoch is delivered (the node tells its
+///   clients to resync).
+/// - While the pub/sub connection is down, messages are lost by Redis; when it is back every feed catches
+///   up: live messages are held while the stream is read from the last delivered offset, then the read
+///   entries and the held messages are delivered through the same de-duplication. A feed whose catch-up
+///   read fails delivers what it holds and the sink gets ``BrokerEvent/interrupted``.
+/// - The sink is called with this object's lock held (so two paths never interleave a channel's events);
+///   it must not block or call back into the broker synchronously.
+final class RedisChannelFeeds: Sendable {
+    private struct Feed {
+        var epoch: String?
+        /// Last delivered offset in `epoch`, or the channel's offset when it was subscribed.
+        var offset: UInt64 = 0
+        /// Live publications held while catching up.
+        var held: [(epoch: String, publication: Publication)]?
+    }
+
+    private struct State {
+        var feeds: [String: Feed] = [:]
+        var closed = false
+        /// The pub/sub connection was lost since the last catch-up.
+        var interrupted = false
+    }
+
+    /// Most entries one catch-up reads per channel.
+    static let catchUpLimit = 10_000
+    private static let catchUpBatch = 1_000
+
+    private let sink: any BrokerEventSink
+    private let client: RedisClient
+    private let keys: RedisKeys
+    private let logger: Logger
+    private let state = Mutex(State())
+
+    init(sink: any BrokerEventSink, client: RedisClient, keys: RedisKeys, logger: Logger) {
+        self.sink = sink
+        self.client = client
+        self.keys = keys
+        self.logger = logger
+    }
+
+    /// Starts accepting the channel's messages (call before subscribing to its events).
+    func add(_ channel: String) {
+        self.state.withLock { state in
+            if state.feeds[channel] == nil { state.feeds[channel] = Feed() }
+        }
+    }
+
+    /// The channel's position when it was subscribed: where a catch-up starts if nothing was delivered.
+    func setFloor(_ channel: String, epoch: String, offset: UInt64) {
+        self.state.withLock { state in
+            guard var feed = state.feeds[channel], feed.epoch == nil else { return }
+            feed.epoch = epoch
+            feed.offset = offset
+            state.feeds[channel] = feed
+        }
+    }
+
+    func remove(_ channel: String) {
+        _ = self.state.withLock { $0.feeds.removeValue(forKey: channel) }
+    }
+
+    /// Stops every delivery.
+    func close() {
+        self.state.withLock { state in
+            state.closed = true
+            state.feeds = [:]
+        }
+    }
+
+    /// A message from the pub/sub connection (its event loop, in Redis order).
+    func receive(_ message: RedisPubSubMessage) {
+        let bytes = message.payload.readableBytesView
+        if message.channel == self.keys.control {
+            guard case .control(let control)? = RedisEventMessage(bytes) else { return self.malformed(message.channel) }
+            self.state.withLock { state in
+                if !state.closed { self.sink.receive(.control(control)) }
+            }
+            return
+        }
+        guard let channel = self.keys.channel(fromEvents: message.channel), let event = RedisEventMessage(bytes) else {
+            return self.malformed(message.channel)
+        }
+        self.state.withLock { state in
+            guard !state.closed, var feed = state.feeds[channel] else { return }
+            switch event {
+            case .publication(let epoch, let publication):
+                if feed.held != nil {
+                    feed.held!.append((epoch, publication))
+                } else {
+                    self.deliver(&feed, channel: channel, epoch: epoch, publication: publication)
+                }
+                state.feeds[channel] = feed
+            case .presence(let presence):
+                self.sink.receive(.presence(channel: channel, presence))
+            case .control:
+                self.malformed(message.channel)
+            }
+        }
+    }
+
+    /// The pub/sub connection's state: after a loss and reconnect, catches every feed up.
+    func connectionChanged(_ event: RedisSubscriber.ConnectionEvent) {
+        switch event {
+        case .disconnected(let error):
+            let first = self.state.withLock { state -> Bool in
+                defer { state.interrupted = true }
+                return !state.interrupted
+            }
+            if first { self.logger.warning("redis pub/sub connection lost; reconnecting", metadata: ["error": "\(error)"]) }
+        case .connected:
+            let channels = self.state.withLock { state -> [String] in
+                guard state.interrupted, !state.closed else { return [] }
+                state.interrupted = false
+                for channel in state.feeds.keys { state.feeds[channel]?.held = [] }
+                return Array(state.feeds.keys)
+            }
+            guard !channels.isEmpty else { return }
+            self.logger.info("redis pub/sub connection back; catching up", metadata: ["channels": "\(channels.count)"])
+            Task {
+                var failed = false
+                for channel in channels {
+                    if await !self.catchUp(channel) { failed = true }
+                }
+                if failed { self.state.withLock { state in if !state.closed { self.sink.receive(.interrupted) } } }
+            }
+        }
+    }
+
+    /// Reads what `channel` missed, then releases the held messages. Returns false if the read failed.
+    private func catchUp(_ channel: String) async -> Bool {
+        var (epoch, after) = self.state.withLock { ($0.feeds[channel]?.epoch, $0.feeds[channel]?.offset ?? 0) }
+        var read: [(String, Publication)] = []
+        var succeeded = true
+        do {
+            while read.count < Self.catchUpLimit {
+                let batch = try await self.readStream(channel, after: after, limit: Self.catchUpBatch)
+                guard let batchEpoch = batch.epoch else { break }
+                if let epoch, epoch != batchEpoch, after > 0 {
+                    // Redis lost the channel (restart without persistence): read the new epoch from its start.
+                    after = 0
+                }
+                epoch = batchEpoch
+                read.append(contentsOf: batch.publications.map { (batchEpoch, $0) })
+                guard batch.publications.count == Self.catchUpBatch, let last = batch.publications.last else { break }
+                after = last.offset
+            }
+        } catch {
+            self.logger.warning("catching up \(channel) after a pub/sub reconnect failed", metadata: ["error": "\(error)"])
+            succeeded = false
+        }
+        self.state.withLock { state in
+            guard !state.closed, var feed = state.feeds[channel] else { return }
+            for (epoch, publication) in read + (feed.held ?? []) {
+                self.deliver(&feed, channel: channel, epoch: epoch, publication: publication)
+            }
+            feed.held = nil
+            state.feeds[channel] = feed
+        }
+        return succeeded
+    }
+
+    private func readStream(_ channel: String, after: UInt64, limit: Int) async throws -> (epoch: String?, publications: [Publication]) {
+        let reply = try await RedisEngine.run(self.client, RedisEngineScripts.catchUp, keys: [self.keys.meta(channel), self.keys.stream(channel)], args: [
+            .string(String(after)), .int(limit),
+        ])
+        guard let parts = reply.array, parts.count == 3 else { throw EngineError.internalError("redis: unexpected catch-up reply") }
+        return (parts[0].string, try RedisBroker.publications(parts[2]))
+    }
+
+    private func deliver(_ feed: inout Feed, channel: String, epoch: String, publication: Publication) {
+        if feed.epoch == epoch, publication.offset <= feed.offset { return }
+        feed.epoch = epoch
+        feed.offset = publication.offset
+        self.sink.receive(.publication(channel: channel, epoch: epoch, publication))
+    }
+
+    private func malformed(_ channel: String) {
+        self.logger.warning("ignoring a malformed message on \(channel)")
+    }
+}
