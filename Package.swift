@@ -250,6 +250,17 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // Several `tether node` processes on one real Redis (needs `swift build` first: it runs .build/debug/tether).
+        .testTarget(
+            name: "TetherClusterTests",
+            dependencies: [
+                "TetherClient", "TetherProtocol", "TetherTesting", "TetherRedis",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "TetherCommandTests",
             dependencies: [
