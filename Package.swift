@@ -255,6 +255,7 @@ let package = Package(
             name: "TetherClusterTests",
             dependencies: [
                 "TetherClient", "TetherProtocol", "TetherTesting", "TetherRedis",
+                .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
