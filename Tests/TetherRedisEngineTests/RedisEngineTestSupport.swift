@@ -14,8 +14,8 @@ enum RedisEngineTestSupport {
         return logger
     }
 
-    static func engine(_ server: RedisServerProcess, prefix: String = "t", sharded: Bool = false) -> RedisEngine {
-        var redis = RedisConfiguration(port: server.port, reconnectBackoff: .init(initial: .milliseconds(20), maximum: .milliseconds(200)))
+    static func engine(_ server: RedisServerProcess, prefix: String = "t", sharded: Bool = false, reconnectAfter: Duration = .milliseconds(20)) -> RedisEngine {
+        var redis = RedisConfiguration(port: server.port, reconnectBackoff: .init(initial: reconnectAfter, maximum: max(reconnectAfter, .milliseconds(200))))
         redis.commandTimeout = .seconds(5)
         return RedisEngine(configuration: RedisEngineConfiguration(redis: redis, prefix: prefix, shardedPubSub: sharded), logger: Self.logger)
     }
@@ -24,8 +24,11 @@ enum RedisEngineTestSupport {
         ChannelOptions(historySize: historySize, historyTTL: .seconds(60), metaTTL: .seconds(600), idempotencyWindow: .seconds(60))
     }
 
+    /// Publishes `{"n":N}` with idempotency key `nN`, so a retried publish is never applied twice.
     static func publish(_ broker: any Broker, _ channel: String, _ n: Int, historySize: Int = 100) async throws -> EnginePublishResult {
-        try await broker.publish(EnginePublishRequest(channel: channel, data: RawJSON(unchecked: "{\"n\":\(n)}"), options: Self.options(historySize: historySize)))
+        try await broker.publish(EnginePublishRequest(
+            channel: channel, data: RawJSON(unchecked: "{\"n\":\(n)}"), idempotencyKey: "n\(n)", options: Self.options(historySize: historySize)
+        ))
     }
 
     /// Retries `body` until it returns true or `timeout` passes.
