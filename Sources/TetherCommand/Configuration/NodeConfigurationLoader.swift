@@ -1,7 +1,10 @@
 import Foundation
+import NIOSSL
 import TetherCore
 import TetherGatewayCore
 import TetherProtocol
+import TetherRedis
+import TetherRedisEngine
 import Yams
 
 /// Reads `tether node`'s YAML configuration: syntax, then schema (unknown keys, types, values), then
@@ -12,7 +15,12 @@ public enum NodeConfigurationLoader {
             "name", "listen", "engine", "session_ttl", "presence_lease", "ping_interval", "idempotency_window",
             "shutdown_drain_window", "api_keys", "allowed_origins", "auth", "limits", "namespaces",
         ]
-        static let engine = ["type"]
+        static let engine = ["type", "redis"]
+        static let redis = [
+            "address", "username", "password", "password_env", "database", "tls", "pool_size", "connect_timeout",
+            "command_timeout", "prefix", "sharded_pubsub",
+        ]
+        static let tls = ["enabled", "ca_file", "server_name", "cert_file", "key_file"]
         static let auth = ["allow_anonymous", "leeway", "keys"]
         static let key = ["algorithm", "secret", "public_key_file", "kid"]
         static let limits = [
@@ -25,13 +33,14 @@ public enum NodeConfigurationLoader {
         ]
     }
 
-    public static func load(path: String) throws -> NodeFileConfiguration {
+    /// Loads and checks the file at `path`; `environment` resolves `engine.redis.password_env`.
+    public static func load(path: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> NodeFileConfiguration {
         let absolutePath = URL(fileURLWithPath: path).standardizedFileURL.path
         guard let yaml = try? String(contentsOfFile: absolutePath, encoding: .utf8) else {
             throw ConfigurationLoadError(file: path, issues: [ConfigurationIssue(keyPath: path, message: "the file does not exist or is not readable UTF-8 text")], subject: "node")
         }
         do {
-            return try decode(yaml: yaml, baseDirectory: URL(fileURLWithPath: absolutePath).deletingLastPathComponent().path)
+            return try decode(yaml: yaml, baseDirectory: URL(fileURLWithPath: absolutePath).deletingLastPathComponent().path, environment: environment)
         } catch var error as ConfigurationLoadError {
             error.file = path
             throw error
@@ -47,8 +56,11 @@ public enum NodeConfigurationLoader {
         }
     }
 
-    /// Decodes YAML text; relative key files are resolved against `baseDirectory`.
-    public static func decode(yaml: String, baseDirectory: String) throws -> NodeFileConfiguration {
+    /// Decodes YAML text; relative key, certificate and CA files are resolved against `baseDirectory`, and
+    /// `engine.redis.password_env` is looked up in `environment`.
+    public static func decode(
+        yaml: String, baseDirectory: String, environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws -> NodeFileConfiguration {
         let root: Node?
         do {
             root = try Yams.compose(yaml: yaml)
@@ -56,14 +68,14 @@ public enum NodeConfigurationLoader {
             throw ConfigurationLoadError(file: nil, issues: [ConfigurationIssue(keyPath: "(document)", message: "YAML syntax error: \(error)")], subject: "node")
         }
         let reader = YAMLNodeReader()
-        let configuration = self.decode(root, reader: reader, baseDirectory: baseDirectory)
+        let configuration = self.decode(root, reader: reader, baseDirectory: baseDirectory, environment: environment)
         guard reader.issues.isEmpty, let configuration else {
             throw ConfigurationLoadError(file: nil, issues: reader.issues.isEmpty ? [ConfigurationIssue(keyPath: "(document)", message: "the file is empty")] : reader.issues, subject: "node")
         }
         return configuration
     }
 
-    private static func decode(_ root: Node?, reader: YAMLNodeReader, baseDirectory: String) -> NodeFileConfiguration? {
+    private static func decode(_ root: Node?, reader: YAMLNodeReader, baseDirectory: String, environment: [String: String]) -> NodeFileConfiguration? {
         guard let root, let m = reader.mapping(root, at: "", keys: Keys.root) else { return nil }
         let name = m.required("name", reader.string) ?? ""
         if m.contains("name"), name.isEmpty { reader.fail("name", "must not be empty") }
@@ -71,7 +83,7 @@ public enum NodeConfigurationLoader {
         var node = NodeConfiguration(name: name)
         var engine = NodeFileConfiguration.EngineChoice.memory
         if let e = m.value("engine"), let em = reader.mapping(e, at: "engine", keys: Keys.engine) {
-            engine = em.optional("type") { reader.choice($0, at: $1, what: "engine", ["memory": .memory]) } ?? .memory
+            engine = self.engine(em, reader: reader, baseDirectory: baseDirectory, environment: environment)
         }
         func positive(_ key: String, _ value: Duration?) -> Duration? {
             guard let value else { return nil }
@@ -111,6 +123,137 @@ public enum NodeConfigurationLoader {
             node.namespaces = namespaces
         }
         return NodeFileConfiguration(listen: listen, engine: engine, node: node)
+    }
+
+    private enum EngineType { case memory, redis }
+
+    private static func engine(_ m: YAMLMapping, reader: YAMLNodeReader, baseDirectory: String, environment: [String: String]) -> NodeFileConfiguration.EngineChoice {
+        let type = m.optional("type") { reader.choice($0, at: $1, what: "engine", ["memory": EngineType.memory, "redis": .redis]) }
+        if m.contains("type"), type == nil { return .memory }  // an unknown type, already reported
+        switch type ?? .memory {
+        case .memory:
+            if m.contains("redis") {
+                reader.fail(m.path("redis"), "only for `type: redis` (the engine is \(type == nil ? "memory by default" : "memory"))")
+            }
+            return .memory
+        case .redis:
+            guard let r = m.value("redis") else { return .redis(RedisEngineConfiguration()) }
+            guard let rm = reader.mapping(r, at: m.path("redis"), keys: Keys.redis) else { return .memory }
+            return .redis(self.redis(rm, reader: reader, baseDirectory: baseDirectory, environment: environment))
+        }
+    }
+
+    private static func redis(_ m: YAMLMapping, reader: YAMLNodeReader, baseDirectory: String, environment: [String: String]) -> RedisEngineConfiguration {
+        var configuration = RedisEngineConfiguration()
+        var redis = configuration.redis
+        if let address = m.optional("address", reader.hostAndPort) {
+            if address.port == 0 {
+                reader.fail(m.path("address"), "port 0 is not a Redis server's port")
+            } else {
+                redis.host = address.host
+                redis.port = address.port
+            }
+        }
+        redis.username = m.optional("username", reader.string)
+        if redis.username?.isEmpty == true { reader.fail(m.path("username"), "must not be empty (leave it out for the default user)") }
+        let password = m.optional("password", reader.string)
+        if let password, password.isEmpty { reader.fail(m.path("password"), "must not be empty (leave it out for no password)") }
+        if let variable = m.optional("password_env", reader.string) {
+            if m.contains("password") {
+                reader.fail(m.path("password_env"), "give either password or password_env, not both")
+            } else if variable.isEmpty {
+                reader.fail(m.path("password_env"), "must name an environment variable")
+            } else if let value = environment[variable], !value.isEmpty {
+                redis.password = value
+            } else {
+                reader.fail(m.path("password_env"), "the environment variable \(variable) is not set or is empty")
+            }
+        } else if let password, !password.isEmpty {
+            redis.password = password
+        }
+        if redis.username?.isEmpty == false, !m.contains("password"), !m.contains("password_env") {
+            reader.fail(m.path("username"), "a user needs password or password_env")
+        }
+        if let database = m.optional("database", reader.int) {
+            if database >= 0 { redis.database = database } else { reader.fail(m.path("database"), "must be 0 or more (got \(database))") }
+        }
+        if let size = m.optional("pool_size", reader.int) {
+            if (1...1024).contains(size) { redis.poolSize = size } else { reader.fail(m.path("pool_size"), "must be within 1…1024 (got \(size))") }
+        }
+        for (key, keyPath) in [("connect_timeout", \RedisConfiguration.connectTimeout), ("command_timeout", \RedisConfiguration.commandTimeout)] {
+            guard let value = m.optional(key, reader.duration) else { continue }
+            if value > .zero { redis[keyPath: keyPath] = value } else { reader.fail(m.path(key), "must be longer than zero") }
+        }
+        if let t = m.value("tls"), let tm = reader.mapping(t, at: m.path("tls"), keys: Keys.tls) {
+            self.tls(tm, into: &redis, reader: reader, baseDirectory: baseDirectory)
+        }
+        if let prefix = m.optional("prefix", reader.string) {
+            if RedisEngineConfiguration.isValidPrefix(prefix) {
+                configuration.prefix = prefix
+            } else {
+                reader.fail(m.path("prefix"), "invalid prefix \"\(prefix)\"; use 1…64 of A–Z a–z 0–9 - _ . :")
+            }
+        }
+        configuration.shardedPubSub = m.optional("sharded_pubsub", reader.bool) ?? false
+        configuration.redis = redis
+        return configuration
+    }
+
+    /// `engine.redis.tls`: a client configuration trusting `ca_file` (the system roots without it), checking
+    /// `server_name` (the host otherwise), presenting `cert_file` + `key_file` when given.
+    private static func tls(_ m: YAMLMapping, into redis: inout RedisConfiguration, reader: YAMLNodeReader, baseDirectory: String) {
+        let enabled = m.optional("enabled", reader.bool) ?? false
+        guard enabled else {
+            for key in Keys.tls where key != "enabled" && m.contains(key) {
+                reader.fail(m.path(key), "has no effect unless tls.enabled is true")
+            }
+            return
+        }
+        var tls = TLSConfiguration.makeClientConfiguration()
+        if let file = m.optional("ca_file", reader.string) {
+            let path = self.resolve(file, baseDirectory: baseDirectory)
+            do {
+                let certificates = try NIOSSLCertificate.fromPEMFile(path)
+                if certificates.isEmpty { reader.fail(m.path("ca_file"), "no PEM certificate in \(path)") }
+                tls.trustRoots = .certificates(certificates)
+            } catch {
+                reader.fail(m.path("ca_file"), "cannot read PEM certificates from \(path): \(error)")
+            }
+        }
+        if let name = m.optional("server_name", reader.string) {
+            if name.isEmpty { reader.fail(m.path("server_name"), "must not be empty") } else { redis.serverHostname = name }
+        }
+        switch (m.optional("cert_file", reader.string), m.optional("key_file", reader.string)) {
+        case (let certificateFile?, let keyFile?):
+            let certificatePath = self.resolve(certificateFile, baseDirectory: baseDirectory)
+            do {
+                let chain = try NIOSSLCertificate.fromPEMFile(certificatePath)
+                if chain.isEmpty { reader.fail(m.path("cert_file"), "no PEM certificate in \(certificatePath)") }
+                tls.certificateChain = chain.map { .certificate($0) }
+            } catch {
+                reader.fail(m.path("cert_file"), "cannot read PEM certificates from \(certificatePath): \(error)")
+            }
+            let keyPath = self.resolve(keyFile, baseDirectory: baseDirectory)
+            do {
+                tls.privateKey = .privateKey(try NIOSSLPrivateKey(file: keyPath, format: .pem))
+            } catch {
+                reader.fail(m.path("key_file"), "cannot read a PEM private key from \(keyPath): \(error)")
+            }
+        case (_?, nil):
+            reader.fail(m.path("key_file"), "cert_file needs key_file (the client certificate's private key)", at: m.node)
+        case (nil, _?):
+            reader.fail(m.path("cert_file"), "key_file needs cert_file (the client certificate)", at: m.node)
+        case (nil, nil):
+            break
+        }
+        redis.tls = tls
+    }
+
+    /// An absolute path, `~/` under the home directory, or relative to the configuration file's directory.
+    private static func resolve(_ file: String, baseDirectory: String) -> String {
+        if file.hasPrefix("/") { return file }
+        if file.hasPrefix("~/") { return FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(String(file.dropFirst(2))).path }
+        return "\(baseDirectory)/\(file)"
     }
 
     private static func strings(_ m: YAMLMapping, _ key: String, reader: YAMLNodeReader) -> [String] {
