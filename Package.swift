@@ -167,6 +167,7 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOWebSocket", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -265,8 +266,9 @@ let package = Package(
         .testTarget(
             name: "TetherCommandTests",
             dependencies: [
-                "TetherCommand", "TetherGatewayCore", "TetherProtocol", "TetherTesting",
+                "TetherCommand", "TetherGatewayCore", "TetherProtocol", "TetherTesting", "TetherRedis", "TetherRedisEngine",
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict

@@ -39,11 +39,17 @@ struct NodeFanoutCommand: AsyncParsableCommand {
     @Option(help: "How to publish: client (publish commands on WebSocket connections) or api (POST /api/publish).")
     var publishVia = NodePublishVia.client
 
-    @Option(help: "Server API base URL for --publish-via api (default: the --url's host and port, path /api).")
+    @Option(help: "WebSocket URL of another node for the publishers (default: --url). Subscribers stay on --url, so every delivery crosses the engine (Redis) between the two nodes.")
+    var publishURL: String?
+
+    @Option(help: "Server API base URL for --publish-via api (default: the publishers' node's host and port, path /api).")
     var apiURL: String?
 
     @Option(help: "Server API key for --publish-via api.")
     var apiKey: String?
+
+    @Option(help: "host:port of the Redis the nodes use (Redis engine): report the engine's Redis round trips per publication during the measurement, from INFO commandstats.")
+    var redis: String?
 
     @Option(help: "Measurement time (e.g. 10s; at most 10m).")
     var duration = BenchDurationArgument(.seconds(10))
@@ -67,12 +73,19 @@ struct NodeFanoutCommand: AsyncParsableCommand {
         guard self.warmup.duration <= .seconds(60) else { throw ValidationError("--warmup must be at most 1m") }
         if self.publishVia == .api, self.apiKey == nil { throw ValidationError("--publish-via api needs --api-key") }
         _ = try self.apiTarget()
+        _ = try self.publishTarget()
+        if let redis = self.redis { _ = try NodeBenchRedisProbe(address: redis) }
         try self.generator.checkThreads()
     }
 
-    /// The server API's address: --api-url, or the --url's host and port with path /api.
+    /// Where the publishers connect: --publish-url, or --url.
+    private func publishTarget() throws -> BenchTarget {
+        try self.publishURL.map { try BenchTarget(url: $0) } ?? self.targetOptions.target()
+    }
+
+    /// The server API's address: --api-url, or the publishers' node's host and port with path /api.
     private func apiTarget() throws -> BenchTarget {
-        let target = try self.targetOptions.target()
+        let target = try self.publishTarget()
         guard let apiURL = self.apiURL else {
             var api = target
             api.path = "/api"
@@ -106,17 +119,25 @@ struct NodeFanoutCommand: AsyncParsableCommand {
 
         let channelNames = (0..<self.node.channels).map { self.node.channel($0) }
         let perChannel = Double(self.rate) / Double(channelNames.count)
+        let publishTarget = try self.publishTarget()
+        let publishConnector = self.publishURL == nil ? connector : NodeBenchConnector(
+            target: publishTarget,
+            loops: loops,
+            token: self.node.resolvedToken(),
+            sources: self.node.sourceAddresses(for: publishTarget),
+            connectTimeout: self.generator.connectTimeout.duration
+        )
         let publishers: BenchConnector.Result
         switch self.publishVia {
         case .client:
-            publishers = await connector.open(
+            publishers = await publishConnector.open(
                 count: channelNames.count,
                 concurrency: self.node.concurrency,
                 role: { .publisher(channel: channelNames[$0], perSecond: perChannel, size: self.payload) },
                 progress: { _, _ in }
             )
         case .api:
-            publishers = await connector.openPublishers(
+            publishers = await publishConnector.openPublishers(
                 api: try self.apiTarget(),
                 apiKey: self.apiKey ?? "",
                 channels: channelNames,
@@ -176,7 +197,12 @@ struct NodeFanoutCommand: AsyncParsableCommand {
                 nodeCPUSeconds: measured.nodeCPU,
                 nodeCPUUtilisation: measured.nodeCPU.map { $0 / measured.elapsed },
                 deliveriesPerCPUSecond: measured.nodeCPU.flatMap { $0 > 0 ? Double(measured.atStop.deliveries) / $0 : nil },
-                generatorCPUUtilisation: measured.generatorCPU.map { $0 / measured.elapsed }
+                generatorCPUUtilisation: measured.generatorCPU.map { $0 / measured.elapsed },
+                redisRoundTripsPerPublication: measured.redisCommands.map { commands in
+                    let roundTrips = commands.filter { !NodeBenchRedisProbe.scriptInternal.contains($0.key) }.values.reduce(0, +)
+                    return measured.atStop.published > 0 ? Double(roundTrips) / Double(measured.atStop.published) : 0
+                },
+                redisCommands: measured.redisCommands
             )
         )
         print(self.json ? try BenchConsole.json(report) : report.table)
@@ -193,6 +219,8 @@ struct NodeFanoutCommand: AsyncParsableCommand {
         var drain: Double
         var nodeCPU: Double?
         var generatorCPU: Double?
+        /// Commands Redis served during the measurement (with --redis).
+        var redisCommands: [String: Int]?
     }
 
     private func measure(subscribers: [Channel], publishers: [Channel], loops: NodeBenchLoops) async throws -> Measured {
@@ -204,6 +232,8 @@ struct NodeFanoutCommand: AsyncParsableCommand {
         }
         let warmup = try await loops.snapshot()
         try await loops.reset()
+        let redisProbe = try self.redis.map { try NodeBenchRedisProbe(address: $0) }
+        let redisBefore = try await redisProbe?.commandCalls()
         let nodeCPUStart = self.node.pid.flatMap(NodeProcessProbe.cpuSeconds(pid:))
         let ownCPUStart = NodeProcessProbe.ownCPUSeconds()
         let start = clock.now
@@ -236,6 +266,11 @@ struct NodeFanoutCommand: AsyncParsableCommand {
         let nodeCPUEnd = self.node.pid.flatMap(NodeProcessProbe.cpuSeconds(pid:))
         let ownCPUEnd = NodeProcessProbe.ownCPUSeconds()
         let atStop = try await loops.snapshot()
+        var redisCommands: [String: Int]?
+        if let redisProbe, let redisBefore {
+            redisCommands = NodeBenchRedisProbe.delta(redisBefore, try await redisProbe.commandCalls())
+            await redisProbe.shutdown()
+        }
         BenchConsole.endProgress()
 
         // Drain: acknowledgements (≤ 5 s), then every subscriber up to its channel's last offset (≤ 10 s).
@@ -264,7 +299,8 @@ struct NodeFanoutCommand: AsyncParsableCommand {
             elapsed: elapsed,
             drain: drain,
             nodeCPU: nodeCPUStart.flatMap { start in nodeCPUEnd.map { $0 - start } },
-            generatorCPU: ownCPUStart.flatMap { start in ownCPUEnd.map { $0 - start } }
+            generatorCPU: ownCPUStart.flatMap { start in ownCPUEnd.map { $0 - start } },
+            redisCommands: redisCommands
         )
     }
 }

@@ -48,6 +48,10 @@ struct NodeFanoutReport: BenchReportDetails {
     var deliveriesPerCPUSecond: Double?
     /// The load generator's own CPU utilisation during the measurement (1.0 = one core).
     var generatorCPUUtilisation: Double?
+    /// With --redis: commands Redis served during the measurement that are not script-internal, ÷ publications.
+    var redisRoundTripsPerPublication: Double?
+    /// With --redis: every command Redis counted during the measurement (script-internal ones included).
+    var redisCommands: [String: Int]?
 
     private enum CodingKeys: String, CodingKey {
         case subscribers, channels, rate, payload, publishers, published, deliveries, skipped, lost, duplicates
@@ -70,6 +74,8 @@ struct NodeFanoutReport: BenchReportDetails {
         case nodeCPUUtilisation = "node_cpu_utilisation"
         case deliveriesPerCPUSecond = "deliveries_per_cpu_second"
         case generatorCPUUtilisation = "generator_cpu_utilisation"
+        case redisRoundTripsPerPublication = "redis_round_trips_per_publication"
+        case redisCommands = "redis_commands"
     }
 
     func tableLines(opened: Int, failed: Int) -> [String] {
@@ -98,6 +104,10 @@ struct NodeFanoutReport: BenchReportDetails {
         }
         if let generator = self.generatorCPUUtilisation {
             lines.append("  generator CPU \(f(generator * 100, 0))% of a core")
+        }
+        if let roundTrips = self.redisRoundTripsPerPublication, let commands = self.redisCommands {
+            let listed = commands.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+            lines.append("  redis         \(f(roundTrips, 3)) round trips per publication (commands served: \(listed))")
         }
         return lines
     }
