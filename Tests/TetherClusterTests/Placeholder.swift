@@ -1,1 +1,0 @@
-// Cluster tests: see ClusterHarness.swift
