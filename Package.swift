@@ -245,6 +245,7 @@ let package = Package(
             name: "TetherRedisEngineTests",
             dependencies: [
                 "TetherRedisEngine", "TetherRedis", "TetherCore", "TetherProtocol", "TetherTesting",
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),

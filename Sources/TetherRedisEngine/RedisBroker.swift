@@ -1,4 +1,5 @@
 import Logging
+import Metrics
 import TetherCore
 import TetherProtocol
 import TetherRedis
@@ -15,13 +16,20 @@ final class RedisBroker: Broker {
     private let node: String
     private let feeds: RedisChannelFeeds
     private let subscriber: RedisSubscriber
+    private let publishTimer: Timer
+    private let historyTimer: Timer
 
     init(engine: RedisEngine, node: String, sink: any BrokerEventSink) {
         self.engine = engine
         self.node = node
         var logger = engine.logger
         logger[metadataKey: "node"] = "\(node)"
-        let feeds = RedisChannelFeeds(sink: sink, client: engine.client, keys: engine.keys, logger: logger)
+        let feeds = RedisChannelFeeds(
+            sink: sink, calls: engine.calls, keys: engine.keys, logger: logger,
+            metrics: RedisChannelFeeds.Metrics(node: node, factory: engine.metricsFactory)
+        )
+        self.publishTimer = engine.calls.timer("publish")
+        self.historyTimer = engine.calls.timer("history")
         self.feeds = feeds
         var redis = engine.configuration.redis
         redis.clientName = Self.clientName(node)
@@ -55,11 +63,10 @@ final class RedisBroker: Broker {
         } catch {
             self.feeds.remove(channel)
             try? await self.changeSubscription(subscribe: false, events)
-            throw RedisEngine.engineError(error)
+            throw RedisCalls.engineError(error)
         }
         // Where a catch-up starts if the connection drops before the first publication arrives.
-        if let reply = try? await RedisEngine.run(
-            self.engine.client, RedisEngineScripts.catchUp,
+        if let reply = try? await self.engine.calls.run(RedisEngineScripts.catchUp,
             keys: [self.engine.keys.meta(channel), self.engine.keys.stream(channel)], args: ["0", 0]
         ), let parts = reply.array, parts.count == 3, let epoch = parts[0].string, let offset = parts[1].int {
             self.feeds.setFloor(channel, epoch: epoch, offset: UInt64(max(0, offset)))
@@ -71,7 +78,7 @@ final class RedisBroker: Broker {
         do {
             try await self.changeSubscription(subscribe: false, self.engine.keys.events(channel))
         } catch {
-            throw RedisEngine.engineError(error)
+            throw RedisCalls.engineError(error)
         }
     }
 
@@ -93,7 +100,7 @@ final class RedisBroker: Broker {
         var scriptKeys = [keys.meta(request.channel), keys.stream(request.channel)]
         if let key = request.idempotencyKey { scriptKeys.append(keys.idempotency(request.channel, key: key)) }
         let options = request.options
-        let reply = try await RedisEngine.run(self.engine.client, RedisEngineScripts.publish, keys: scriptKeys, args: [
+        let reply = try await self.engine.calls.run(RedisEngineScripts.publish, keys: scriptKeys, args: [
             .string(keys.events(request.channel)),
             .string(RedisEventMessage.payload(data: request.data, info: request.info)),
             .int(max(0, options.historySize)),
@@ -102,7 +109,7 @@ final class RedisBroker: Broker {
             .int(RedisEngine.milliseconds(options.idempotencyWindow)),
             .string(EngineEpoch.make()),
             self.publishCommand,
-        ])
+        ], timer: self.publishTimer)
         guard let parts = reply.array, parts.count == 3, let duplicate = parts[0].int, let epoch = parts[1].string,
               let offset = parts[2].int, offset > 0
         else { throw EngineError.internalError("redis: unexpected publish reply \(reply)") }
@@ -112,15 +119,15 @@ final class RedisBroker: Broker {
     func history(_ request: EngineHistoryRequest) async throws -> EngineHistoryResult {
         let keys = self.engine.keys
         let options = request.options
-        let reply = try await RedisEngine.run(
-            self.engine.client, RedisEngineScripts.history, keys: [keys.meta(request.channel), keys.stream(request.channel)],
+        let reply = try await self.engine.calls.run(RedisEngineScripts.history, keys: [keys.meta(request.channel), keys.stream(request.channel)],
             args: [
                 .string(request.after.map { String($0) } ?? ""),
                 .int(max(0, request.limit)),
                 .int(RedisEngine.milliseconds(options.historyTTL)),
                 .int(RedisEngine.milliseconds(options.metaTTL)),
                 .string(EngineEpoch.make()),
-            ]
+            ],
+            timer: self.historyTimer
         )
         guard let parts = reply.array, parts.count == 3, let epoch = parts[0].string, let offset = parts[1].int, offset >= 0 else {
             throw EngineError.internalError("redis: unexpected history reply \(reply)")
@@ -132,14 +139,14 @@ final class RedisBroker: Broker {
     }
 
     func publishPresence(_ event: PresenceEvent, channel: String) async throws {
-        _ = try await RedisEngine.send(self.engine.client, RESPCommand(
+        _ = try await self.engine.calls.send(RESPCommand(
             self.engine.configuration.shardedPubSub ? "SPUBLISH" : "PUBLISH",
             .string(self.engine.keys.events(channel)), .string(RedisEventMessage.presence(event))
         ))
     }
 
     func publishControl(_ message: RawJSON) async throws {
-        _ = try await RedisEngine.send(self.engine.client, RESPCommand(
+        _ = try await self.engine.calls.send(RESPCommand(
             "PUBLISH", .string(self.engine.keys.control), .string(RedisEventMessage.control(message))
         ))
     }

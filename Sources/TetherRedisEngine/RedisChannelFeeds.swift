@@ -1,4 +1,5 @@
 import Logging
+import Metrics
 import Synchronization
 import TetherCore
 import TetherProtocol
@@ -36,17 +37,29 @@ final class RedisChannelFeeds: Sendable {
     static let catchUpLimit = 10_000
     private static let catchUpBatch = 1_000
 
+    struct Metrics: Sendable {
+        let reconnects: Counter
+        let caughtUp: Counter
+
+        init(node: String, factory: any MetricsFactory) {
+            self.reconnects = Counter(label: "tether_redis_pubsub_reconnects_total", dimensions: [("node", node)], factory: factory)
+            self.caughtUp = Counter(label: "tether_redis_caught_up_publications_total", dimensions: [("node", node)], factory: factory)
+        }
+    }
+
     private let sink: any BrokerEventSink
-    private let client: RedisClient
+    private let calls: RedisCalls
     private let keys: RedisKeys
     private let logger: Logger
+    private let metrics: Metrics
     private let state = Mutex(State())
 
-    init(sink: any BrokerEventSink, client: RedisClient, keys: RedisKeys, logger: Logger) {
+    init(sink: any BrokerEventSink, calls: RedisCalls, keys: RedisKeys, logger: Logger, metrics: Metrics) {
         self.sink = sink
-        self.client = client
+        self.calls = calls
         self.keys = keys
         self.logger = logger
+        self.metrics = metrics
     }
 
     /// Starts accepting the channel's messages (call before subscribing to its events).
@@ -119,12 +132,14 @@ final class RedisChannelFeeds: Sendable {
             }
             if first { self.logger.warning("redis pub/sub connection lost; reconnecting", metadata: ["error": "\(error)"]) }
         case .connected:
-            let channels = self.state.withLock { state -> [String] in
-                guard state.interrupted, !state.closed else { return [] }
+            let channels = self.state.withLock { state -> [String]? in
+                guard state.interrupted, !state.closed else { return nil }
                 state.interrupted = false
                 for channel in state.feeds.keys { state.feeds[channel]?.held = [] }
                 return Array(state.feeds.keys)
             }
+            guard let channels else { return }  // the first connect, or closed
+            self.metrics.reconnects.increment()
             guard !channels.isEmpty else { return }
             self.logger.info("redis pub/sub connection back; catching up", metadata: ["channels": "\(channels.count)"])
             Task {
@@ -161,9 +176,14 @@ final class RedisChannelFeeds: Sendable {
         }
         self.state.withLock { state in
             guard !state.closed, var feed = state.feeds[channel] else { return }
-            for (epoch, publication) in read + (feed.held ?? []) {
+            var caughtUp = 0
+            for (epoch, publication) in read where self.deliver(&feed, channel: channel, epoch: epoch, publication: publication) {
+                caughtUp += 1
+            }
+            for (epoch, publication) in feed.held ?? [] {
                 self.deliver(&feed, channel: channel, epoch: epoch, publication: publication)
             }
+            self.metrics.caughtUp.increment(by: caughtUp)
             feed.held = nil
             state.feeds[channel] = feed
         }
@@ -171,18 +191,21 @@ final class RedisChannelFeeds: Sendable {
     }
 
     private func readStream(_ channel: String, after: UInt64, limit: Int) async throws -> (epoch: String?, publications: [Publication]) {
-        let reply = try await RedisEngine.run(self.client, RedisEngineScripts.catchUp, keys: [self.keys.meta(channel), self.keys.stream(channel)], args: [
+        let reply = try await self.calls.run(RedisEngineScripts.catchUp, keys: [self.keys.meta(channel), self.keys.stream(channel)], args: [
             .string(String(after)), .int(limit),
         ])
         guard let parts = reply.array, parts.count == 3 else { throw EngineError.internalError("redis: unexpected catch-up reply") }
         return (parts[0].string, try RedisBroker.publications(parts[2]))
     }
 
-    private func deliver(_ feed: inout Feed, channel: String, epoch: String, publication: Publication) {
-        if feed.epoch == epoch, publication.offset <= feed.offset { return }
+    /// Delivers unless it is not newer than what the feed delivered; returns whether it did.
+    @discardableResult
+    private func deliver(_ feed: inout Feed, channel: String, epoch: String, publication: Publication) -> Bool {
+        if feed.epoch == epoch, publication.offset <= feed.offset { return false }
         feed.epoch = epoch
         feed.offset = publication.offset
         self.sink.receive(.publication(channel: channel, epoch: epoch, publication))
+        return true
     }
 
     private func malformed(_ channel: String) {

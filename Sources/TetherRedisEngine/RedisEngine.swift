@@ -1,4 +1,5 @@
 import Logging
+import Metrics
 import NIOCore
 import NIOPosix
 import TetherCore
@@ -20,13 +21,19 @@ import TetherRedis
 ///   closed after the write) may still have been applied: that is the one case where a publish that
 ///   throws published something, and why clients retry publishes with their idempotency key.
 ///
+/// Metrics (swift-metrics, `metricsFactory`): `tether_redis_call_failures_total{kind}`,
+/// `tether_redis_call_seconds{call}`, `tether_redis_pubsub_reconnects_total{node}`,
+/// `tether_redis_caught_up_publications_total{node}`.
+///
 /// Thread-safe; every method may be called from any task. Call ``shutdown()`` after the nodes stopped.
 public final class RedisEngine: Engine {
     let configuration: RedisEngineConfiguration
     let client: RedisClient
+    let calls: RedisCalls
     let keys: RedisKeys
     let eventLoopGroup: any EventLoopGroup
     let logger: Logger
+    let metricsFactory: any MetricsFactory
     private let presenceManager: RedisPresenceManager
     private let sessionStore: RedisSessionStore
     private let nodeRegistry: RedisNodeRegistry
@@ -34,18 +41,22 @@ public final class RedisEngine: Engine {
     public init(
         configuration: RedisEngineConfiguration,
         eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
-        logger: Logger
+        logger: Logger,
+        metricsFactory: any MetricsFactory = MetricsSystem.factory
     ) {
         self.configuration = configuration
         self.eventLoopGroup = eventLoopGroup
         self.logger = logger
         let client = RedisClient(configuration: configuration.redis, eventLoopGroup: eventLoopGroup, logger: logger)
         let keys = RedisKeys(prefix: configuration.prefix)
+        let calls = RedisCalls(client: client, factory: metricsFactory)
         self.client = client
+        self.calls = calls
         self.keys = keys
-        self.presenceManager = RedisPresenceManager(client: client, keys: keys)
-        self.sessionStore = RedisSessionStore(client: client, keys: keys)
-        self.nodeRegistry = RedisNodeRegistry(client: client, keys: keys)
+        self.metricsFactory = metricsFactory
+        self.presenceManager = RedisPresenceManager(calls: calls, keys: keys)
+        self.sessionStore = RedisSessionStore(calls: calls, keys: keys)
+        self.nodeRegistry = RedisNodeRegistry(calls: calls, keys: keys)
     }
 
     public func makeBroker(node: String, sink: any BrokerEventSink) async throws -> any Broker {
@@ -61,41 +72,6 @@ public final class RedisEngine: Engine {
     /// Closes the command connections; brokers close their own pub/sub connections in ``Broker/close()``.
     public func shutdown() async {
         await self.client.shutdown()
-    }
-
-    /// Runs a script and maps failures to ``EngineError``.
-    static func run(_ client: RedisClient, _ script: RedisScript, keys: [String], args: [RESPArgument]) async throws(EngineError) -> RESPValue {
-        do {
-            return try await client.eval(script, keys: keys.map { .string($0) }, args: args)
-        } catch {
-            throw Self.engineError(error)
-        }
-    }
-
-    /// One plain command, failures mapped to ``EngineError``.
-    static func send(_ client: RedisClient, _ command: RESPCommand) async throws(EngineError) -> RESPValue {
-        do {
-            return try await client.send(command)
-        } catch {
-            throw Self.engineError(error)
-        }
-    }
-
-    /// Redis being away, busy, loading or failing over is temporary; anything else is a bug or a misconfiguration.
-    static func engineError(_ error: any Error) -> EngineError {
-        guard let error = error as? RedisError else { return .unavailable("redis: \(error)") }
-        switch error {
-        case .server(let code, let message):
-            let temporary = ["LOADING", "BUSY", "OOM", "READONLY", "MASTERDOWN", "CLUSTERDOWN", "TRYAGAIN", "NOREPLICAS", "MOVED", "ASK", "NOAUTH"]
-            return temporary.contains(code) ? .unavailable("redis: \(code) \(message)") : .internalError("redis: \(code) \(message)")
-        case .timeout: return .unavailable("redis: timed out")
-        case .connectionClosed: return .unavailable("redis: connection closed")
-        case .connectFailed(let why): return .unavailable("redis: cannot connect: \(why)")
-        case .protocolError(let why): return .unavailable("redis: protocol error: \(why)")
-        case .authenticationFailed(let why): return .unavailable("redis: authentication failed: \(why)")
-        case .poolClosed: return .unavailable("redis: engine shut down")
-        case .tooManyPending: return .unavailable("redis: too many calls in flight")
-        }
     }
 
     /// Whole milliseconds, at least 1 (Redis refuses PX 0).

@@ -7,11 +7,11 @@ import TetherRedis
 /// one caller. Both keys expire a few leases after the last add or renewal, so a channel whose every node
 /// vanished leaves nothing behind.
 final class RedisPresenceManager: PresenceManager {
-    private let client: RedisClient
+    private let calls: RedisCalls
     private let keys: RedisKeys
 
-    init(client: RedisClient, keys: RedisKeys) {
-        self.client = client
+    init(calls: RedisCalls, keys: RedisKeys) {
+        self.calls = calls
         self.keys = keys
     }
 
@@ -26,7 +26,7 @@ final class RedisPresenceManager: PresenceManager {
     }
 
     func add(channel: String, info: ClientInfo, lease: Duration) async throws -> Bool {
-        let reply = try await RedisEngine.run(self.client, RedisEngineScripts.presenceAdd, keys: self.channelKeys(channel), args: [
+        let reply = try await self.calls.run(RedisEngineScripts.presenceAdd, keys: self.channelKeys(channel), args: [
             .string(info.client), .string(info.encoded()), .int(RedisEngine.milliseconds(lease)), .int(Self.keyTTL(lease)),
         ])
         return reply.int == 1
@@ -34,19 +34,18 @@ final class RedisPresenceManager: PresenceManager {
 
     func renew(channel: String, clients: [String], lease: Duration) async throws {
         guard !clients.isEmpty else { return }
-        _ = try await RedisEngine.run(
-            self.client, RedisEngineScripts.presenceRenew, keys: self.channelKeys(channel),
+        _ = try await self.calls.run(RedisEngineScripts.presenceRenew, keys: self.channelKeys(channel),
             args: [.int(RedisEngine.milliseconds(lease)), .int(Self.keyTTL(lease))] + clients.map { .string($0) }
         )
     }
 
     func remove(channel: String, client: String) async throws -> Bool {
-        let reply = try await RedisEngine.run(self.client, RedisEngineScripts.presenceRemove, keys: self.channelKeys(channel), args: [.string(client)])
+        let reply = try await self.calls.run(RedisEngineScripts.presenceRemove, keys: self.channelKeys(channel), args: [.string(client)])
         return reply.int == 1
     }
 
     func list(channel: String) async throws -> [ClientInfo] {
-        let reply = try await RedisEngine.run(self.client, RedisEngineScripts.presenceList, keys: self.channelKeys(channel), args: [])
+        let reply = try await self.calls.run(RedisEngineScripts.presenceList, keys: self.channelKeys(channel), args: [])
         return Self.infos(reply)
     }
 
@@ -56,7 +55,7 @@ final class RedisPresenceManager: PresenceManager {
     }
 
     func expire(channel: String) async throws -> [ClientInfo] {
-        let reply = try await RedisEngine.run(self.client, RedisEngineScripts.presenceExpire, keys: self.channelKeys(channel), args: [])
+        let reply = try await self.calls.run(RedisEngineScripts.presenceExpire, keys: self.channelKeys(channel), args: [])
         return Self.infos(reply)
     }
 

@@ -1,3 +1,4 @@
+import MetricsTestKit
 import NIOPosix
 import Testing
 import TetherCore
@@ -34,7 +35,8 @@ import TetherTesting
         let server = try await RedisServerProcess.start()
         defer { server.cleanup() }
         // The pub/sub connection comes back after 300 ms: most of what follows is published while it is away.
-        let engine = Support.engine(server, reconnectAfter: .milliseconds(300))
+        let metrics = TestMetrics()
+        let engine = Support.engine(server, reconnectAfter: .milliseconds(300), metrics: metrics)
         let sink = RecordingSink()
         let subscriber = try await engine.makeBroker(node: "sub", sink: sink)
         let publisher = try await engine.makeBroker(node: "pub", sink: RecordingSink())
@@ -53,6 +55,9 @@ import TetherTesting
         #expect(received.map(\.offset) == Array(1...200).map(UInt64.init), "offsets out of order, missing or repeated")
         #expect(received.map(\.data) == (1...200).map { "{\"n\":\($0)}" })
         #expect(Set(received.map(\.epoch)).count == 1)
+        // Both brokers' pub/sub connections were killed and came back; every publish was timed.
+        #expect(metrics.counters(label: "tether_redis_pubsub_reconnects_total").map(\.totalValue).reduce(0, +) == 2)
+        #expect(try metrics.expectTimer("tether_redis_call_seconds", [("call", "publish")]).values.count == 200)
         await admin.shutdown()
         await subscriber.close()
         await publisher.close()

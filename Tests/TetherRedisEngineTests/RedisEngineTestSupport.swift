@@ -1,4 +1,5 @@
 import Logging
+import Metrics
 import NIOPosix
 import Synchronization
 import TetherCore
@@ -14,10 +15,16 @@ enum RedisEngineTestSupport {
         return logger
     }
 
-    static func engine(_ server: RedisServerProcess, prefix: String = "t", sharded: Bool = false, reconnectAfter: Duration = .milliseconds(20)) -> RedisEngine {
+    static func engine(
+        _ server: RedisServerProcess, prefix: String = "t", sharded: Bool = false, reconnectAfter: Duration = .milliseconds(20),
+        metrics: (any MetricsFactory)? = nil
+    ) -> RedisEngine {
         var redis = RedisConfiguration(port: server.port, reconnectBackoff: .init(initial: reconnectAfter, maximum: max(reconnectAfter, .milliseconds(200))))
         redis.commandTimeout = .seconds(5)
-        return RedisEngine(configuration: RedisEngineConfiguration(redis: redis, prefix: prefix, shardedPubSub: sharded), logger: Self.logger)
+        return RedisEngine(
+            configuration: RedisEngineConfiguration(redis: redis, prefix: prefix, shardedPubSub: sharded), logger: Self.logger,
+            metricsFactory: metrics ?? NOOPMetricsHandler.instance
+        )
     }
 
     static func options(historySize: Int = 100) -> ChannelOptions {
