@@ -158,12 +158,16 @@ final class RedisChannelFeeds: Sendable {
         var read: [(String, Publication)] = []
         var succeeded = true
         do {
-            while read.count < Self.catchUpLimit {
+            var reads = 0
+            while read.count < Self.catchUpLimit, reads < Self.catchUpLimit / Self.catchUpBatch + 2 {
+                reads += 1
                 let batch = try await self.readStream(channel, after: after, limit: Self.catchUpBatch)
                 guard let batchEpoch = batch.epoch else { break }
-                if let epoch, epoch != batchEpoch, after > 0 {
+                if let known = epoch, known != batchEpoch, after > 0 {
                     // Redis lost the channel (restart without persistence): read the new epoch from its start.
+                    epoch = batchEpoch
                     after = 0
+                    continue
                 }
                 epoch = batchEpoch
                 read.append(contentsOf: batch.publications.map { (batchEpoch, $0) })

@@ -118,6 +118,32 @@ import TetherTesting
         await engine.shutdown()
     }
 
+    @Test func aCatchUpAcrossALostEpochReadsTheNewEpochFromItsStart() async throws {
+        let server = try await RedisServerProcess.start()
+        defer { server.cleanup() }
+        // The subscriber's connections come back slowly, the publisher's at once: the new epoch's first
+        // publications are made while the subscriber is away.
+        let subscriberEngine = Support.engine(server, reconnectAfter: .milliseconds(800))
+        let publisherEngine = Support.engine(server)
+        let sink = RecordingSink()
+        let subscriber = try await subscriberEngine.makeBroker(node: "sub", sink: sink)
+        let publisher = try await publisherEngine.makeBroker(node: "pub", sink: RecordingSink())
+        try await subscriber.subscribe("epochs")
+        for n in 1...5 { _ = try await Support.publish(publisher, "epochs", n) }
+        #expect(try await Support.eventually { sink.publications("epochs").count == 5 })
+        try await server.restart()
+        for n in 6...8 { _ = try await Self.retrying { try await Support.publish(publisher, "epochs", n) } }
+        #expect(try await Support.eventually { sink.publications("epochs").count == 8 })
+        let received = sink.publications("epochs")
+        #expect(received.map(\.data) == (1...8).map { "{\"n\":\($0)}" })
+        #expect(received.map(\.offset) == [1, 2, 3, 4, 5, 1, 2, 3])
+        #expect(Set(received.map(\.epoch)).count == 2)
+        await subscriber.close()
+        await publisher.close()
+        await subscriberEngine.shutdown()
+        await publisherEngine.shutdown()
+    }
+
     @Test func keysCarryThePrefixAndTheChannelAsHashTag() async throws {
         let server = try await RedisServerProcess.start()
         defer { server.cleanup() }
