@@ -11,9 +11,10 @@ import TetherRedis
 /// - Publications of a channel reach the sink in offset order, each once: one that is not newer than the
 ///   last delivered one of the same epoch is dropped; one of another epoch is delivered (the node tells its
 ///   clients to resync).
-/// - While the pub/sub connection is down, messages are lost by Redis; when it is back every feed catches
-///   up: live messages are held while the stream is read from the last delivered offset, then the read
-///   entries and the held messages are delivered through the same de-duplication. A feed whose catch-up
+/// - While the pub/sub connection is down, messages are lost by Redis; from the moment the loss is reported
+///   every feed holds live messages (the new connection may deliver some before it reports `connected`),
+///   and once it is back each feed reads the stream from its last delivered offset, then delivers the read
+///   entries and the held messages through the same de-duplication. A feed whose catch-up
 ///   read fails delivers what it holds and the sink gets ``BrokerEvent/interrupted``.
 /// - The sink is called with this object's lock held (so two paths never interleave a channel's events);
 ///   it must not block or call back into the broker synchronously.
@@ -65,7 +66,8 @@ final class RedisChannelFeeds: Sendable {
     /// Starts accepting the channel's messages (call before subscribing to its events).
     func add(_ channel: String) {
         self.state.withLock { state in
-            if state.feeds[channel] == nil { state.feeds[channel] = Feed() }
+            // While the connection is down, a new feed holds too: it is caught up with the others.
+            if state.feeds[channel] == nil { state.feeds[channel] = Feed(held: state.interrupted ? [] : nil) }
         }
     }
 
@@ -128,6 +130,9 @@ final class RedisChannelFeeds: Sendable {
         case .disconnected(let error):
             let first = self.state.withLock { state -> Bool in
                 defer { state.interrupted = true }
+                // Hold from now on: the new connection may deliver messages before it reports `connected`,
+                // and none may overtake what the catch-up reads.
+                for channel in state.feeds.keys where state.feeds[channel]?.held == nil { state.feeds[channel]?.held = [] }
                 return !state.interrupted
             }
             if first { self.logger.warning("redis pub/sub connection lost; reconnecting", metadata: ["error": "\(error)"]) }
@@ -135,7 +140,7 @@ final class RedisChannelFeeds: Sendable {
             let channels = self.state.withLock { state -> [String]? in
                 guard state.interrupted, !state.closed else { return nil }
                 state.interrupted = false
-                for channel in state.feeds.keys { state.feeds[channel]?.held = [] }
+                for channel in state.feeds.keys where state.feeds[channel]?.held == nil { state.feeds[channel]?.held = [] }
                 return Array(state.feeds.keys)
             }
             guard let channels else { return }  // the first connect, or closed
