@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import Logging
 import NIOCore
 import NIOPosix
@@ -87,12 +90,27 @@ func eventually(timeout: Duration = .seconds(5), _ condition: () async throws ->
     return try await condition()
 }
 
-/// A loopback port with nothing listening on it (bound, then released).
+/// A loopback port with nothing listening on it.
+///
+/// The port stays bound (by a socket that never listens, kept open for the rest of the process), so a
+/// connect is refused and no other test's server can take the port meanwhile: with a port that was merely
+/// free a moment ago, a Redis or node started by a concurrent test could answer there.
 func deadPort() async throws -> Int {
-    let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton).bind(host: "127.0.0.1", port: 0).get()
-    let port = channel.localAddress!.port!
-    try await channel.close()
-    return port
+    let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    guard descriptor >= 0 else { throw IOError(errnoCode: errno, reason: "socket") }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    address.sin_port = 0
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    let bound = withUnsafeMutablePointer(to: &address) { pointer in
+        pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, length) == 0 && getsockname(descriptor, $0, &length) == 0 }
+    }
+    guard bound else {
+        close(descriptor)
+        throw IOError(errnoCode: errno, reason: "bind")
+    }
+    return Int(UInt16(bigEndian: address.sin_port))
 }
 
 /// A loopback server that accepts connections and never answers (an endpoint that hangs).
