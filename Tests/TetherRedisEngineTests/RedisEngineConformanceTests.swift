@@ -3,20 +3,28 @@ import TetherCore
 import TetherRedisEngine
 import TetherTesting
 
-/// The engine conformance suite (TetherTesting) on the Redis engine: each case on its own real
-/// `redis-server`, time passing for real (TTLs of 1.5 s).
+/// The engine conformance suite (TetherTesting) on the Redis engine: every case on one real `redis-server`
+/// (each case's names carry its own prefix), time passing for real (TTLs of 1.5 s).
 @Suite struct RedisEngineConformanceTests {
     @Test(arguments: EngineConformance.cases)
     func conforms(_ check: EngineConformanceCase) async throws {
-        let server = try await RedisServerProcess.start()
-        defer { server.cleanup() }
+        let server = try await SharedRedisServer.shared.acquire()
+        // Each case is a deployment of its own: its own key prefix, hence its own control channel.
+        let prefix = "c\(UInt32.random(in: 0...UInt32.max))"
         let context = EngineConformanceContext(
             ttl: .milliseconds(1500),
             quietPeriod: .milliseconds(200),
-            makeEngine: { RedisEngineTestSupport.engine(server) },
+            prefix: prefix + "-",
+            makeEngine: { RedisEngineTestSupport.engine(server, prefix: prefix) },
             disposeEngine: { engine in await (engine as? RedisEngine)?.shutdown() },
             waitPast: { try await Task.sleep(for: $0 + .milliseconds(30)) }
         )
-        try await check.run(context)
+        do {
+            try await check.run(context)
+        } catch {
+            await SharedRedisServer.shared.release()
+            throw error
+        }
+        await SharedRedisServer.shared.release()
     }
 }
