@@ -88,14 +88,19 @@ public final class RedisSubscriber: Sendable {
     /// Throws ``RedisError/poolClosed`` after ``shutdown()``. Calling it again does nothing.
     public func start() async throws {
         let promise = eventLoopGroup.next().makePromise(of: Void.self)
-        try state.withLock { state throws(RedisError) in
-            if state.closed { throw .poolClosed }
-            if state.started {
-                promise.succeed()
-                return
+        do {
+            try state.withLock { state throws(RedisError) in
+                if state.closed { throw .poolClosed }
+                if state.started {
+                    promise.succeed()
+                    return
+                }
+                state.started = true
+                state.task = Task { await self.run(firstAttempt: promise) }
             }
-            state.started = true
-            state.task = Task { await self.run(firstAttempt: promise) }
+        } catch {
+            promise.fail(error)  // a promise must never be dropped unfulfilled
+            throw error
         }
         try await promise.futureResult.get()
     }
@@ -206,11 +211,32 @@ public final class RedisSubscriber: Sendable {
                     _ = try await work.future.get()
                     subscribed += work.names.count
                 } catch let error as RedisError {
-                    guard case .server = error else { throw error }
-                    forget(work.kind, work.names)
+                    // Redis answers a refused SUBSCRIBE with one error for the whole command. A temporary one
+                    // (a long script running: BUSY; loading: LOADING; failover) must not cost any name: give up
+                    // this connection and retry later. A definitive one: find the refused names one by one.
+                    guard case .server(let code, _) = error, !Self.temporaryCodes.contains(code) else { throw error }
+                    subscribed += try await self.subscribeOneByOne(work.kind, work.names, on: connection)
                 }
             }
         }
+    }
+
+    /// Error codes that say "not now" rather than "never".
+    static let temporaryCodes: Set<String> = ["BUSY", "LOADING", "TRYAGAIN", "MASTERDOWN", "CLUSTERDOWN", "NOREPLICAS", "READONLY"]
+
+    /// Subscribes `names` one command each, forgetting only those Redis refuses; returns how many it got.
+    private func subscribeOneByOne(_ kind: Kind, _ names: [String], on connection: RedisConnection) async throws -> Int {
+        var subscribed = 0
+        for name in names {
+            do {
+                _ = try await submit(kind, subscribe: true, [name], on: connection).get()
+                subscribed += 1
+            } catch let error as RedisError {
+                guard case .server(let code, _) = error, !Self.temporaryCodes.contains(code) else { throw error }
+                forget(kind, [name])
+            }
+        }
+        return subscribed
     }
 
     // MARK: Connection loop

@@ -110,9 +110,15 @@ final class RedisBroker: Broker {
             .string(EngineEpoch.make()),
             self.publishCommand,
         ], timer: self.publishTimer)
-        guard let parts = reply.array, parts.count == 3, let duplicate = parts[0].int, let epoch = parts[1].string,
+        guard let parts = reply.array, parts.count >= 3, let duplicate = parts[0].int, let epoch = parts[1].string,
               let offset = parts[2].int, offset > 0
         else { throw EngineError.internalError("redis: unexpected publish reply \(reply)") }
+        if parts.count == 4, parts[3].int == 0 {
+            self.engine.logger.warning(
+                "redis refused the fan-out of a publication (it is in history; subscribers recover it as a gap)",
+                metadata: ["channel": "\(request.channel)", "offset": "\(offset)"]
+            )
+        }
         return EnginePublishResult(position: StreamPosition(offset: UInt64(offset), epoch: epoch), duplicate: duplicate == 1)
     }
 
@@ -173,9 +179,9 @@ final class RedisBroker: Broker {
         return publications
     }
 
-    /// `CLIENT SETNAME` allows no spaces; node names are free text.
+    /// `CLIENT SETNAME` takes visible ASCII only (0x21–0x7E); node names are free text.
     private static func clientName(_ node: String) -> String {
-        let safe = node.unicodeScalars.map { $0.properties.isWhitespace || !$0.isASCII ? "_" : String($0) }.joined()
-        return "tether-pubsub-" + String(safe.prefix(64))
+        let safe = node.utf8.prefix(64).map { $0 >= 0x21 && $0 <= 0x7E ? Character(UnicodeScalar($0)) : "_" }
+        return "tether-pubsub-" + String(safe)
     }
 }

@@ -32,11 +32,18 @@ final class RedisChannelFeeds: Sendable {
         var closed = false
         /// The pub/sub connection was lost since the last catch-up.
         var interrupted = false
+        /// Counts losses: a catch-up started before a newer loss leaves the release to the newer one.
+        var generation = 0
     }
 
     /// Most entries one catch-up reads per channel.
     static let catchUpLimit = 10_000
     private static let catchUpBatch = 1_000
+    /// Channels caught up at the same time.
+    private static let catchUpParallelism = 16
+    /// Most live publications a feed holds while it waits for its catch-up; beyond, it drops them (they
+    /// are in the stream, and the node announces any hole as a gap).
+    static let holdLimit = 10_000
 
     struct Metrics: Sendable {
         let reconnects: Counter
@@ -111,7 +118,7 @@ final class RedisChannelFeeds: Sendable {
             switch event {
             case .publication(let epoch, let publication):
                 if feed.held != nil {
-                    feed.held!.append((epoch, publication))
+                    if feed.held!.count < Self.holdLimit { feed.held!.append((epoch, publication)) }
                 } else {
                     self.deliver(&feed, channel: channel, epoch: epoch, publication: publication)
                 }
@@ -130,6 +137,7 @@ final class RedisChannelFeeds: Sendable {
         case .disconnected(let error):
             let first = self.state.withLock { state -> Bool in
                 defer { state.interrupted = true }
+                state.generation += 1
                 // Hold from now on: the new connection may deliver messages before it reports `connected`,
                 // and none may overtake what the catch-up reads.
                 for channel in state.feeds.keys where state.feeds[channel]?.held == nil { state.feeds[channel]?.held = [] }
@@ -137,28 +145,34 @@ final class RedisChannelFeeds: Sendable {
             }
             if first { self.logger.warning("redis pub/sub connection lost; reconnecting", metadata: ["error": "\(error)"]) }
         case .connected:
-            let channels = self.state.withLock { state -> [String]? in
+            let work = self.state.withLock { state -> (channels: [String], generation: Int)? in
                 guard state.interrupted, !state.closed else { return nil }
                 state.interrupted = false
                 for channel in state.feeds.keys where state.feeds[channel]?.held == nil { state.feeds[channel]?.held = [] }
-                return Array(state.feeds.keys)
+                return (Array(state.feeds.keys), state.generation)
             }
-            guard let channels else { return }  // the first connect, or closed
+            guard let work else { return }  // the first connect, or closed
             self.metrics.reconnects.increment()
-            guard !channels.isEmpty else { return }
-            self.logger.info("redis pub/sub connection back; catching up", metadata: ["channels": "\(channels.count)"])
+            guard !work.channels.isEmpty else { return }
+            self.logger.info("redis pub/sub connection back; catching up", metadata: ["channels": "\(work.channels.count)"])
             Task {
-                var failed = false
-                for channel in channels {
-                    if await !self.catchUp(channel) { failed = true }
+                var complete = true
+                for start in stride(from: 0, to: work.channels.count, by: Self.catchUpParallelism) {
+                    let slice = work.channels[start..<min(start + Self.catchUpParallelism, work.channels.count)]
+                    complete = await withTaskGroup(of: Bool.self) { group in
+                        for channel in slice { group.addTask { await self.catchUp(channel, generation: work.generation) } }
+                        return await group.reduce(complete) { $0 && $1 }
+                    }
                 }
-                if failed { self.state.withLock { state in if !state.closed { self.sink.receive(.interrupted) } } }
+                if !complete { self.state.withLock { state in if !state.closed { self.sink.receive(.interrupted) } } }
             }
         }
     }
 
-    /// Reads what `channel` missed, then releases the held messages. Returns false if the read failed.
-    private func catchUp(_ channel: String) async -> Bool {
+    /// Reads what `channel` missed, then releases the held messages (unless a newer loss happened since
+    /// `generation`: the newer catch-up releases them). Returns false if something may be missing: the read
+    /// failed, hit its limit, or the stream no longer held the first missed publication.
+    private func catchUp(_ channel: String, generation: Int) async -> Bool {
         var (epoch, after) = self.state.withLock { ($0.feeds[channel]?.epoch, $0.feeds[channel]?.offset ?? 0) }
         var read: [(String, Publication)] = []
         var succeeded = true
@@ -175,16 +189,20 @@ final class RedisChannelFeeds: Sendable {
                     continue
                 }
                 epoch = batchEpoch
+                if read.isEmpty, let first = batch.publications.first, first.offset > after + 1 {
+                    succeeded = false  // trimmed before it could be read: the node announces the hole
+                }
                 read.append(contentsOf: batch.publications.map { (batchEpoch, $0) })
                 guard batch.publications.count == Self.catchUpBatch, let last = batch.publications.last else { break }
                 after = last.offset
+                if read.count >= Self.catchUpLimit { succeeded = false }
             }
         } catch {
             self.logger.warning("catching up \(channel) after a pub/sub reconnect failed", metadata: ["error": "\(error)"])
             succeeded = false
         }
         self.state.withLock { state in
-            guard !state.closed, var feed = state.feeds[channel] else { return }
+            guard !state.closed, state.generation == generation, var feed = state.feeds[channel] else { return }
             var caughtUp = 0
             for (epoch, publication) in read where self.deliver(&feed, channel: channel, epoch: epoch, publication: publication) {
                 caughtUp += 1

@@ -27,7 +27,7 @@ enum RedisEngineScripts {
 
     /// KEYS: meta, stream[, idempotency key]. ARGV: events channel, payload, history size, history TTL ms,
     /// meta TTL ms, idempotency window ms, epoch candidate, PUBLISH or SPUBLISH.
-    /// Returns {duplicate (0/1), epoch, offset}.
+    /// Returns {duplicate (0/1), epoch, offset[, fan-out sent (0/1)]}.
     static let publish = RedisScript("""
         if #KEYS == 3 then
           local seen = redis.call('GET', KEYS[3])
@@ -43,12 +43,35 @@ enum RedisEngineScripts {
         if size > 0 then
           redis.call('XADD', KEYS[2], 'MAXLEN', size, offset .. '-0', 't', now, 'p', ARGV[2])
           redis.call('PEXPIRE', KEYS[2], ARGV[4])
+          -- Drop up to 100 entries older than the history TTL from the head, so reads never wade through
+          -- a backlog of expired ones (each publish trims at least as fast as entries expire).
+          local cutoff = now - tonumber(ARGV[4])
+          local head = redis.call('XRANGE', KEYS[2], '-', '+', 'COUNT', 100)
+          local firstLive = nil
+          local lastExpired = nil
+          for _, entry in ipairs(head) do
+            local fields = entry[2]
+            local t = nil
+            for i = 1, #fields, 2 do
+              if fields[i] == 't' then t = tonumber(fields[i + 1]) end
+            end
+            if t and t > cutoff then firstLive = entry[1] break end
+            lastExpired = entry[1]
+          end
+          if lastExpired then
+            local minimum = firstLive or ((tonumber(string.match(lastExpired, '^(%d+)')) + 1) .. '-0')
+            redis.call('XTRIM', KEYS[2], 'MINID', minimum)
+          end
         end
-        redis.call(ARGV[8], ARGV[1], 'p' .. epoch .. ' ' .. offset .. ' ' .. ARGV[2])
+        -- Fan-out last, and never fatal: the publication is in history with its offset either way, and
+        -- subscribers that miss it live get it announced as a gap and read it from history.
+        local sent = redis.pcall(ARGV[8], ARGV[1], 'p' .. epoch .. ' ' .. offset .. ' ' .. ARGV[2])
+        local fanout = 1
+        if type(sent) == 'table' and sent.err then fanout = 0 end
         if #KEYS == 3 then
           redis.call('SET', KEYS[3], epoch .. ':' .. offset, 'PX', ARGV[6])
         end
-        return {0, epoch, offset}
+        return {0, epoch, offset, fanout}
         """)
 
     /// KEYS: meta, stream. ARGV: after offset ('' for the oldest held), limit, history TTL ms, meta TTL ms,
@@ -152,11 +175,15 @@ enum RedisEngineScripts {
     static let presenceList = RedisScript("""
         \(now)
         local clients = redis.call('ZRANGEBYSCORE', KEYS[2], '(' .. now, '+inf')
-        if #clients == 0 then return {} end
-        local infos = redis.call('HMGET', KEYS[1], unpack(clients))
         local out = {}
-        for _, info in ipairs(infos) do
-          if info then out[#out + 1] = info end
+        -- HMGET in chunks: Lua's unpack has a limit of a few thousand values.
+        for start = 1, #clients, 500 do
+          local chunk = {}
+          for i = start, math.min(start + 499, #clients) do chunk[#chunk + 1] = clients[i] end
+          local infos = redis.call('HMGET', KEYS[1], unpack(chunk))
+          for i = 1, #chunk do
+            if infos[i] then out[#out + 1] = infos[i] end
+          end
         end
         return out
         """)

@@ -144,6 +144,48 @@ import TetherTesting
         await publisherEngine.shutdown()
     }
 
+    @Test func presenceListsMoreClientsThanLuaCanUnpackAtOnce() async throws {
+        let server = try await RedisServerProcess.start()
+        defer { server.cleanup() }
+        let engine = Support.engine(server)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for worker in 0..<8 {
+                group.addTask {
+                    for n in stride(from: worker, to: 9_000, by: 8) {
+                        _ = try await engine.presence.add(channel: "big", info: ClientInfo(client: "c\(n)", user: "u\(n % 100)"), lease: .seconds(60))
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        #expect(try await engine.presence.list(channel: "big").count == 9_000)
+        #expect(try await engine.presence.stats(channel: "big") == PresenceStats(clients: 9_000, users: 100))
+        await engine.shutdown()
+    }
+
+    @Test func publishingTrimsExpiredHistoryFromTheHeadOfTheStream() async throws {
+        let server = try await RedisServerProcess.start()
+        defer { server.cleanup() }
+        let engine = Support.engine(server, prefix: "trim")
+        let broker = try await engine.makeBroker(node: "a", sink: RecordingSink())
+        let options = ChannelOptions(historySize: 1_000, historyTTL: .milliseconds(300), metaTTL: .seconds(60), idempotencyWindow: .seconds(60))
+        for n in 1...150 {
+            _ = try await broker.publish(EnginePublishRequest(channel: "h", data: RawJSON(unchecked: "\(n)"), options: options))
+        }
+        try await Task.sleep(for: .milliseconds(400))
+        // Two publishes trim up to 100 expired entries each: the 150 old ones are gone.
+        for n in 151...152 {
+            _ = try await broker.publish(EnginePublishRequest(channel: "h", data: RawJSON(unchecked: "\(n)"), options: options))
+        }
+        let admin = RedisClient(configuration: RedisConfiguration(port: server.port), eventLoopGroup: MultiThreadedEventLoopGroup.singleton, logger: Support.logger)
+        #expect(try await admin.send("XLEN", "trim:{h}:stream").int == 2)
+        let history = try await broker.history(EngineHistoryRequest(channel: "h", after: nil, limit: 10, options: options))
+        #expect(history.publications.map(\.offset) == [151, 152])
+        await admin.shutdown()
+        await broker.close()
+        await engine.shutdown()
+    }
+
     @Test func keysCarryThePrefixAndTheChannelAsHashTag() async throws {
         let server = try await RedisServerProcess.start()
         defer { server.cleanup() }
