@@ -42,6 +42,7 @@ let package = Package(
         .target(
             name: "TetherGatewayCore",
             dependencies: [
+                "TetherProtocol",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
@@ -193,7 +194,7 @@ let package = Package(
             swiftSettings: strict
         ),
 
-        .testTarget(name: "TetherGatewayCoreTests", dependencies: ["TetherGatewayCore"], swiftSettings: strict),
+        .testTarget(name: "TetherGatewayCoreTests", dependencies: ["TetherGatewayCore", "TetherProtocol"], swiftSettings: strict),
         .testTarget(
             name: "TetherGatewayTests",
             dependencies: [
