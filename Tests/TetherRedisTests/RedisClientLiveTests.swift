@@ -217,7 +217,8 @@ import Testing
     @Test func timeoutFailsTheCallAndReplacesTheConnection() async throws {
         let server = try await RedisServerProcess.start()
         defer { server.cleanup() }
-        let client = Support.client(Support.configuration(for: server) { $0.poolSize = 1 })
+        // Only the BLPOP has a short timeout: on a loaded machine the calls after it must not time out too.
+        let client = Support.client(Support.configuration(for: server) { $0.poolSize = 1; $0.commandTimeout = .seconds(10) })
         let started = ContinuousClock.now
         await #expect(throws: RedisError.timeout) {
             _ = try await client.send(RESPCommand("BLPOP", ["never", 0]), timeout: .milliseconds(200))
