@@ -167,41 +167,19 @@ public final class RedisServerProcess: Sendable {
     private func killAndReap() {
         process.withLock { pid in
             guard let current = pid else { return }
-            Self.signal(current, SIGKILL)
+            ChildProcess.signal(current, SIGKILL)
             var status: Int32 = 0
             _ = waitpid(current, &status, 0)
             pid = nil
         }
     }
 
-    /// Spawns with an empty signal mask and default dispositions: the test process may block or ignore
-    /// SIGTERM on the spawning thread, and a child would inherit that (and never stop on SIGTERM).
     private static func spawn(_ executable: String, _ arguments: [String]) throws -> pid_t {
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var mask = sigset_t()
-        sigemptyset(&mask)
-        posix_spawnattr_setsigmask(&attributes, &mask)
-        var defaults = sigset_t()
-        sigemptyset(&defaults)
-        for signal in [SIGTERM, SIGINT, SIGHUP, SIGPIPE, SIGCHLD, SIGUSR1] { sigaddset(&defaults, signal) }
-        posix_spawnattr_setsigdefault(&attributes, &defaults)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
-
-        let argv: [UnsafeMutablePointer<CChar>?] = ([executable] + arguments).map { strdup($0) } + [nil]
-        defer { for pointer in argv { free(pointer) } }
-        var pid: pid_t = 0
-        let result = posix_spawn(&pid, executable, &actions, &attributes, argv, environ)
-        guard result == 0 else { throw Failure.didNotStart("posix_spawn failed: \(result)") }
-        return pid
+        do {
+            return try ChildProcess.spawn(executable, arguments)
+        } catch {
+            throw Failure.didNotStart(error.description)
+        }
     }
 
     private func launch() async throws {
@@ -222,7 +200,7 @@ public final class RedisServerProcess: Sendable {
 
     private func terminate(signal: Int32) async {
         guard let pid = process.withLock({ $0 }), isRunning else { return }
-        Self.signal(pid, signal)
+        ChildProcess.signal(pid, signal)
         let deadline = ContinuousClock.now + .seconds(10)
         while isRunning && ContinuousClock.now < deadline {
             try? await Task.sleep(for: .milliseconds(10))
@@ -242,14 +220,6 @@ public final class RedisServerProcess: Sendable {
             if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
         }
         return nil
-    }
-
-    private static func signal(_ pid: Int32, _ signal: Int32) {
-        #if canImport(Glibc)
-        _ = Glibc.kill(pid, signal)
-        #else
-        _ = Darwin.kill(pid, signal)
-        #endif
     }
 
     // MARK: Certificates

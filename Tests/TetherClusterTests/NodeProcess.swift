@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+import TetherTesting
 
 #if canImport(Glibc)
 import Glibc
@@ -83,7 +84,7 @@ final class NodeProcess: Sendable {
     /// SIGKILL. Returns once the process is reaped.
     func stop(within grace: Duration = .seconds(10)) async {
         guard let current = self.pid.withLock({ $0 }), self.isRunning else { return }
-        Self.signal(current, SIGTERM)
+        ChildProcess.signal(current, SIGTERM)
         let deadline = ContinuousClock.now + grace
         while self.isRunning && ContinuousClock.now < deadline {
             try? await Task.sleep(for: .milliseconds(10))
@@ -95,7 +96,7 @@ final class NodeProcess: Sendable {
     func cleanup() {
         self.pid.withLock { pid in
             guard let current = pid else { return }
-            Self.signal(current, SIGKILL)
+            ChildProcess.signal(current, SIGKILL)
             var status: Int32 = 0
             _ = waitpid(current, &status, 0)
             pid = nil
@@ -108,41 +109,11 @@ final class NodeProcess: Sendable {
         return String(text.suffix(limit))
     }
 
-    private static func signal(_ pid: pid_t, _ signal: Int32) {
-        #if canImport(Glibc)
-        _ = Glibc.kill(pid, signal)
-        #else
-        _ = Darwin.kill(pid, signal)
-        #endif
-    }
-
     private static func spawn(_ executable: String, _ arguments: [String], logPath: String) throws -> pid_t {
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var mask = sigset_t()
-        sigemptyset(&mask)
-        posix_spawnattr_setsigmask(&attributes, &mask)
-        var defaults = sigset_t()
-        sigemptyset(&defaults)
-        for signal in [SIGTERM, SIGINT, SIGHUP, SIGPIPE, SIGCHLD] { sigaddset(&defaults, signal) }
-        posix_spawnattr_setsigdefault(&attributes, &defaults)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, logPath, O_WRONLY | O_CREAT | O_APPEND, 0o644)
-        posix_spawn_file_actions_adddup2(&actions, 1, 2)
-
-        let argv: [UnsafeMutablePointer<CChar>?] = ([executable] + arguments).map { strdup($0) } + [nil]
-        defer { for pointer in argv { free(pointer) } }
-        var pid: pid_t = 0
-        let result = posix_spawn(&pid, executable, &actions, &attributes, argv, environ)
-        guard result == 0 else {
-            throw Failure(description: "posix_spawn \(executable) failed: \(String(cString: strerror(result)))")
+        do {
+            return try ChildProcess.spawn(executable, arguments, outputPath: logPath)
+        } catch {
+            throw Failure(description: error.description)
         }
-        return pid
     }
 }
