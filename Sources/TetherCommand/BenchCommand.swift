@@ -11,6 +11,6 @@ struct BenchCommand: AsyncParsableCommand {
             with --in-flight 16 on the 2-core development machine). Progress is printed on stderr once a \
             second; the result goes to stdout as a table, or as one JSON object with --json.
             """,
-        subcommands: [BenchEchoCommand.self, BenchIdleCommand.self, NodeFanoutCommand.self, NodeIdleCommand.self]
+        subcommands: [BenchEchoCommand.self, BenchIdleCommand.self, NodeFanoutCommand.self, NodeIdleCommand.self, NodeFailoverCommand.self]
     )
 }
