@@ -41,12 +41,15 @@ public final class RedisServerProcess: Sendable {
     public enum Failure: Error, CustomStringConvertible {
         case notInstalled
         case didNotStart(String)
+        /// The server exited because its port was taken meanwhile (``start(_:)`` retries on other ports).
+        case portTaken
         case openssl(String)
 
         public var description: String {
             switch self {
             case .notInstalled: "redis-server not found on PATH or in /usr/bin (scripts/test installs it)"
             case .didNotStart(let why): "redis-server did not start: \(why)"
+            case .portTaken: "redis-server did not start: its port was taken meanwhile"
             case .openssl(let why): "openssl failed: \(why)"
             }
         }
@@ -81,8 +84,21 @@ public final class RedisServerProcess: Sendable {
         cleanup()
     }
 
-    /// Starts a server and waits (up to 10 s) until it answers `PING`.
+    /// Starts a server and waits (up to 10 s) until it listens and answers `PING`. Ports are picked free
+    /// just before the start; if another process takes one in between, the server cannot bind it and exits,
+    /// and the start is retried on new ports (up to 5 times).
     public static func start(_ options: Options = Options()) async throws -> RedisServerProcess {
+        var attempt = 1
+        while true {
+            do {
+                return try await self.startOnce(options)
+            } catch Failure.portTaken where attempt < 5 {
+                attempt += 1
+            }
+        }
+    }
+
+    private static func startOnce(_ options: Options) async throws -> RedisServerProcess {
         guard let executable = findExecutable() else { throw Failure.notInstalled }
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tether-redis-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -183,15 +199,21 @@ public final class RedisServerProcess: Sendable {
     }
 
     private func launch() async throws {
+        let logURL = directory.appendingPathComponent("redis.log")
+        // A restart appends to the same log: only what this launch writes counts.
+        let logStart = ((try? String(contentsOf: logURL, encoding: .utf8)) ?? "").utf8.count
         let pid = try Self.spawn(executable, arguments)
         process.withLock { $0 = pid }
         let deadline = ContinuousClock.now + .seconds(10)
         while ContinuousClock.now < deadline {
+            let log = String(((try? String(contentsOf: logURL, encoding: .utf8)) ?? "").utf8.dropFirst(logStart)) ?? ""
             if !isRunning {
-                let log = (try? String(contentsOf: directory.appendingPathComponent("redis.log"), encoding: .utf8)) ?? ""
+                if log.contains("Address already in use") { throw Failure.portTaken }
                 throw Failure.didNotStart("exited: \(log.suffix(2000))")
             }
-            if Self.ping(port: plainPort) { return }
+            // Only once *this* server says it listens: a PING alone could be answered by whoever holds the
+            // port if this server failed to bind it (two tests then share one server).
+            if log.contains("Ready to accept connections"), Self.ping(port: plainPort) { return }
             try await Task.sleep(for: .milliseconds(20))
         }
         killAndReap()
