@@ -48,14 +48,16 @@ final class NodeProcess: Sendable {
         binary: String, name: String, port: Int, configPath: String, logPath: String,
         timeout: Duration = .seconds(20)
     ) async throws -> NodeProcess {
-        let pid = try Self.spawn(binary, ["node", "--config", configPath, "--log-level", "notice"], logPath: logPath)
+        // Info level for Hummingbird's "listening" line: a port that merely accepts could be another test's
+        // server if this node failed to bind it.
+        let pid = try Self.spawn(binary, ["node", "--config", configPath, "--log-level", "info"], logPath: logPath)
         let process = NodeProcess(name: name, port: port, logPath: logPath, pid: pid)
         let deadline = ContinuousClock.now + timeout
         while true {
             if !process.isRunning {
                 throw Failure(description: "node \(name) exited before accepting connections on port \(port); log:\n\(process.logTail())")
             }
-            if LoopbackPort.accepts(port) { return process }
+            if process.logTail(1 << 20).contains("listening on 127.0.0.1:\(port)"), LoopbackPort.accepts(port) { return process }
             if ContinuousClock.now >= deadline {
                 process.cleanup()
                 throw Failure(description: "node \(name) did not accept connections on port \(port) within \(timeout); log:\n\(process.logTail())")
