@@ -44,6 +44,10 @@ public struct RedisConfiguration: Sendable {
     public var maxPendingCommands: Int
     public var protocolVersion: ProtocolVersion
     public var reconnectBackoff: Backoff
+    /// How often ``RedisSubscriber`` pings its connection; a ping not answered within ``commandTimeout``
+    /// closes it (so a connection that died without closing, say behind a NAT or after a host crash, is
+    /// replaced instead of leaving the subscriber deaf).
+    public var pubSubPingInterval: Duration
     /// Parser bounds for replies.
     public var parserLimits: RESPParser.Limits
 
@@ -62,6 +66,7 @@ public struct RedisConfiguration: Sendable {
         maxPendingCommands: Int = 10_000,
         protocolVersion: ProtocolVersion = .resp3,
         reconnectBackoff: Backoff = Backoff(),
+        pubSubPingInterval: Duration = .seconds(10),
         parserLimits: RESPParser.Limits = RESPParser.Limits()
     ) {
         self.host = host
@@ -78,6 +83,7 @@ public struct RedisConfiguration: Sendable {
         self.maxPendingCommands = max(1, maxPendingCommands)
         self.protocolVersion = protocolVersion
         self.reconnectBackoff = reconnectBackoff
+        self.pubSubPingInterval = pubSubPingInterval
         self.parserLimits = parserLimits
     }
 }

@@ -10,7 +10,8 @@ import Synchronization
 /// - The subscriber remembers what it should be subscribed to (the channels, patterns and shard channels
 ///   passed to `subscribe`/`psubscribe`/`ssubscribe` and not unsubscribed since). When its connection drops it
 ///   reports ``ConnectionEvent/disconnected(_:)``, reconnects with backoff (`reconnectBackoff`), subscribes to
-///   all of them again, and only then reports ``ConnectionEvent/connected(resubscribed:)``.
+///   all of them again, and only then reports ``ConnectionEvent/connected(resubscribed:)``. A connection that
+///   does not answer a `PING` (sent every `pubSubPingInterval`) within `commandTimeout` counts as dropped.
 /// - `onMessage` is called on the connection's event loop, one message at a time, in the order Redis sent
 ///   them (so the messages of one channel stay in publish order). It must not block: hand heavy work off.
 ///   `onConnectionChange` is called from the subscriber's own task, never concurrently with itself.
@@ -239,6 +240,26 @@ public final class RedisSubscriber: Sendable {
         return subscribed
     }
 
+    /// Pings `connection` every `pubSubPingInterval` until cancelled; closes it when a ping goes unanswered
+    /// (the connection loop then reconnects and re-subscribes).
+    private func keepChecking(_ connection: RedisConnection) async {
+        while !Task.isCancelled {
+            do {
+                try await Task.sleep(for: configuration.pubSubPingInterval)
+            } catch {
+                return
+            }
+            do {
+                _ = try await connection.send([RESPCommand("PING")], timeout: configuration.commandTimeout)
+            } catch {
+                if Task.isCancelled { return }
+                logger.warning("Redis subscriber connection did not answer a ping; replacing it", metadata: ["error": "\(error)"])
+                connection.close(with: .connectionClosed)
+                return
+            }
+        }
+    }
+
     // MARK: Connection loop
 
     private func deliver(_ elements: [RESPValue]) {
@@ -280,7 +301,9 @@ public final class RedisSubscriber: Sendable {
                 if !isClosed { onConnectionChange(.connected(resubscribed: count)) }
                 first?.succeed()
                 first = nil
+                let health = Task { await self.keepChecking(established) }
                 await established.waitClosed()
+                health.cancel()
                 state.withLock { state in
                     if state.connection === established {
                         state.connection = nil
