@@ -58,6 +58,8 @@ public final class RedisSubscriber: Sendable {
         var connection: RedisConnection?
         /// `onConnection` caught up with `desired` on `connection`: new subscriptions go straight to it.
         var ready = false
+        /// Subscribe calls waiting for the current connection to finish re-subscribing.
+        var readyWaiters: [CheckedContinuation<Void, any Error>] = []
         var started = false
         var closed = false
         var task: Task<Void, Never>?
@@ -106,9 +108,10 @@ public final class RedisSubscriber: Sendable {
         try await promise.futureResult.get()
     }
 
-    /// Subscribes to `channels` and returns once Redis confirmed all of them. The channels are remembered
-    /// even if this throws (``RedisError/connectionClosed`` while disconnected, ``RedisError/timeout``): they
-    /// are subscribed when the connection is back. Call ``unsubscribe(_:)`` to forget them.
+    /// Subscribes to `channels` and returns once Redis confirmed all of them (while a new connection is still
+    /// re-subscribing, once it has finished, these included). The channels are remembered even if this throws
+    /// (``RedisError/connectionClosed`` while disconnected, ``RedisError/timeout``): they are subscribed when
+    /// the connection is back. Call ``unsubscribe(_:)`` to forget them.
     public func subscribe(_ channels: [String]) async throws { try await change(.channel, add: channels) }
     /// Forgets `channels` and unsubscribes; returns once Redis confirmed (at once when disconnected).
     public func unsubscribe(_ channels: [String]) async throws { try await change(.channel, remove: channels) }
@@ -130,6 +133,7 @@ public final class RedisSubscriber: Sendable {
             return (connection, state.task)
         }
         task?.cancel()
+        releaseReadyWaiters(.poolClosed)
         if let connection {
             connection.close(with: .poolClosed)
             await connection.waitClosed()
@@ -143,7 +147,13 @@ public final class RedisSubscriber: Sendable {
         let isAdd = !add.isEmpty
         let names = Array(Set(isAdd ? add : remove))
         if names.isEmpty { return }
-        let future = try state.withLock { state throws(RedisError) -> EventLoopFuture<RESPValue>? in
+        enum Next {
+            case sent(EventLoopFuture<RESPValue>)
+            case done
+            /// Connected but still re-subscribing: the reconcile loop subscribes the new names too.
+            case awaitReady
+        }
+        let next = try state.withLock { state throws(RedisError) -> Next in
             if state.closed { throw .poolClosed }
             if isAdd {
                 state.desired[kind]!.formUnion(names)
@@ -151,21 +161,51 @@ public final class RedisSubscriber: Sendable {
                 state.desired[kind]!.subtract(names)
             }
             guard state.ready, let connection = state.connection else {
+                if isAdd, state.connection != nil { return .awaitReady }
                 if isAdd { throw .connectionClosed }
-                return nil
+                return .done
             }
             if isAdd {
                 state.onConnection[kind]!.formUnion(names)
             } else {
                 state.onConnection[kind]!.subtract(names)
             }
-            return submit(kind, subscribe: isAdd, names, on: connection)
+            return .sent(submit(kind, subscribe: isAdd, names, on: connection))
         }
         do {
-            _ = try await future?.get()
+            switch next {
+            case .sent(let future): _ = try await future.get()
+            case .done: break
+            case .awaitReady: try await self.awaitReady()
+            }
         } catch let error as RedisError {
             if case .server = error, isAdd { forget(kind, names) }
             throw error
+        }
+    }
+
+    /// Waits until the current connection has re-subscribed everything (including names added meanwhile).
+    private func awaitReady() async throws {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+            let outcome = state.withLock { state -> Result<Void, RedisError>? in
+                if state.closed { return .failure(.poolClosed) }
+                if state.ready { return .success(()) }
+                if state.connection == nil { return .failure(.connectionClosed) }
+                state.readyWaiters.append(continuation)
+                return nil
+            }
+            if let outcome { continuation.resume(with: outcome) }
+        }
+    }
+
+    /// Resumes the callers waiting in ``awaitReady()``: with success once ready, else with `error`.
+    private func releaseReadyWaiters(_ error: RedisError?) {
+        let waiters = state.withLock { state -> [CheckedContinuation<Void, any Error>] in
+            defer { state.readyWaiters = [] }
+            return state.readyWaiters
+        }
+        for waiter in waiters {
+            if let error { waiter.resume(throwing: error) } else { waiter.resume() }
         }
     }
 
@@ -295,6 +335,7 @@ public final class RedisSubscriber: Sendable {
                     break
                 }
                 let count = try await reconcile(established)
+                releaseReadyWaiters(nil)
                 failures = 0
                 reportedDown = false
                 logger.info("Redis subscriber connected", metadata: ["redis.host": "\(target)", "redis.resubscribed": "\(count)"])
@@ -310,6 +351,7 @@ public final class RedisSubscriber: Sendable {
                         state.ready = false
                     }
                 }
+                releaseReadyWaiters(.connectionClosed)
                 if isClosed { break }
                 logger.info("Redis subscriber disconnected; reconnecting", metadata: ["redis.host": "\(target)"])
                 onConnectionChange(.disconnected(RedisError.connectionClosed))
@@ -322,6 +364,7 @@ public final class RedisSubscriber: Sendable {
                         state.ready = false
                     }
                 }
+                releaseReadyWaiters(.connectionClosed)
                 if isClosed { break }
                 failures += 1
                 logger.debug("Redis subscriber connect failed", metadata: ["redis.host": "\(target)", "error": "\(error)"])
