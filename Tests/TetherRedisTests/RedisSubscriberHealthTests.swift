@@ -8,49 +8,15 @@ import Testing
 /// The subscriber's connection health: a connection that stops answering (a silently dead peer) is replaced,
 /// and subscribe calls made while a new connection re-subscribes wait for it.
 @Suite struct RedisSubscriberHealthTests {
-    /// Connection 0 confirms `SUBSCRIBE a` and then never answers anything again; connection 1 confirms it and
-    /// publishes one message.
-    final class MuteServer: Sendable {
-        let channel: any Channel
-
-        final class Handler: ChannelInboundHandler {
-            typealias InboundIn = ByteBuffer
-            typealias OutboundOut = ByteBuffer
-            let index: Int
-            init(index: Int) { self.index = index }
-
-            func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-                let text = String(buffer: self.unwrapInboundIn(data))
-                if text.contains("HELLO") {
-                    context.writeAndFlush(self.wrapOutboundOut(ByteBuffer(string: "%0\r\n")), promise: nil)
-                }
-                guard text.contains("SUBSCRIBE") else { return }  // PINGs go unanswered
-                var reply = ">3\r\n$9\r\nsubscribe\r\n$1\r\na\r\n:1\r\n"
-                if self.index > 0 { reply += ">3\r\n$7\r\nmessage\r\n$1\r\na\r\n$4\r\nback\r\n" }
-                context.writeAndFlush(self.wrapOutboundOut(ByteBuffer(string: reply)), promise: nil)
-            }
-        }
-
-        init() async throws {
-            let connections = NIOLockedValueBox(0)
-            self.channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-                .childChannelInitializer { child in
-                    child.eventLoop.makeCompletedFuture {
-                        let index = connections.withLockedValue { count in
-                            defer { count += 1 }
-                            return count
-                        }
-                        try child.pipeline.syncOperations.addHandler(Handler(index: index))
-                    }
-                }
-                .bind(host: "127.0.0.1", port: 0).get()
-        }
-    }
-
     @Test func aConnectionThatStopsAnsweringPingsIsReplaced() async throws {
-        let server = try await MuteServer()
+        // Connection 0 confirms `SUBSCRIBE a` and then never answers anything again (PINGs included);
+        // connection 1 confirms it and publishes one message.
+        let server = try await ScriptedRedisServer { connection, text, context in
+            guard text.contains("SUBSCRIBE") else { return }
+            context.reply(ScriptedRESP.confirm("a", count: 1) + (connection > 0 ? ScriptedRESP.message("a", "back") : ""))
+        }
         let configuration = RedisConfiguration(
-            port: server.channel.localAddress!.port!,
+            port: server.port,
             commandTimeout: .milliseconds(300),
             reconnectBackoff: .init(initial: .milliseconds(20), maximum: .milliseconds(100)),
             pubSubPingInterval: .milliseconds(100)
@@ -60,9 +26,9 @@ import Testing
         try await harness.subscriber.subscribe(["a"])
         let received = await harness.messages.wait(for: 1)
         #expect(received.map { String(buffer: $0.payload) } == ["back"], "re-subscribed on a new connection")
-        #expect(harness.events.items.prefix(3) == ["connected 0", "disconnected", "connected 1"])
+        #expect(await harness.events.wait(for: 3).prefix(3) == ["connected 0", "disconnected", "connected 1"])
         await harness.subscriber.shutdown()
-        try await server.channel.close()
+        await server.close()
     }
 
     @Test(arguments: [RedisConfiguration.ProtocolVersion.resp3, .resp2])
@@ -85,60 +51,23 @@ import Testing
         await publisher.shutdown()
     }
 
-    /// Connection 0 confirms `SUBSCRIBE a` and is closed; connection 1 confirms the resubscribe of `a` only
-    /// after 500 ms, then confirms `SUBSCRIBE b` and publishes on `b`.
-    final class SlowResubscribeServer: Sendable {
-        let channel: any Channel
-
-        final class Handler: ChannelInboundHandler {
-            typealias InboundIn = ByteBuffer
-            typealias OutboundOut = ByteBuffer
-            let index: Int
-            init(index: Int) { self.index = index }
-
-            func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-                let text = String(buffer: self.unwrapInboundIn(data))
-                if text.contains("HELLO") {
-                    context.writeAndFlush(self.wrapOutboundOut(ByteBuffer(string: "%0\r\n")), promise: nil)
-                }
-                guard text.contains("SUBSCRIBE") else { return }
-                let confirmA = ">3\r\n$9\r\nsubscribe\r\n$1\r\na\r\n:1\r\n"
-                if self.index == 0 {
-                    context.writeAndFlush(self.wrapOutboundOut(ByteBuffer(string: confirmA)), promise: nil)
-                    context.close(promise: nil)
-                } else if text.contains("$1\r\na\r\n") {
-                    let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
-                    context.eventLoop.scheduleTask(in: .milliseconds(500)) {
-                        let context = bound.value
-                        context.writeAndFlush(NIOAny(ByteBuffer(string: confirmA)), promise: nil)
-                    }
-                } else {
-                    let reply = ">3\r\n$9\r\nsubscribe\r\n$1\r\nb\r\n:2\r\n>3\r\n$7\r\nmessage\r\n$1\r\nb\r\n$2\r\nhi\r\n"
-                    context.writeAndFlush(self.wrapOutboundOut(ByteBuffer(string: reply)), promise: nil)
-                }
+    @Test func aSubscribeDuringTheResubscribeWaitsForItInsteadOfFailing() async throws {
+        // Connection 0 confirms `SUBSCRIBE a` and is closed; connection 1 confirms the resubscribe of `a`
+        // only after 500 ms, then confirms `SUBSCRIBE b` and publishes on `b`.
+        let server = try await ScriptedRedisServer { connection, text, context in
+            guard text.contains("SUBSCRIBE") else { return }
+            if connection == 0 {
+                context.reply(ScriptedRESP.confirm("a", count: 1))
+                context.close(promise: nil)
+            } else if text.contains("$1\r\na\r\n") {
+                let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
+                context.eventLoop.scheduleTask(in: .milliseconds(500)) { bound.value.reply(ScriptedRESP.confirm("a", count: 1)) }
+            } else {
+                context.reply(ScriptedRESP.confirm("b", count: 2) + ScriptedRESP.message("b", "hi"))
             }
         }
-
-        init() async throws {
-            let connections = NIOLockedValueBox(0)
-            self.channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-                .childChannelInitializer { child in
-                    child.eventLoop.makeCompletedFuture {
-                        let index = connections.withLockedValue { count in
-                            defer { count += 1 }
-                            return count
-                        }
-                        try child.pipeline.syncOperations.addHandler(Handler(index: index))
-                    }
-                }
-                .bind(host: "127.0.0.1", port: 0).get()
-        }
-    }
-
-    @Test func aSubscribeDuringTheResubscribeWaitsForItInsteadOfFailing() async throws {
-        let server = try await SlowResubscribeServer()
         let configuration = RedisConfiguration(
-            port: server.channel.localAddress!.port!,
+            port: server.port,
             reconnectBackoff: .init(initial: .milliseconds(20), maximum: .milliseconds(100))
         )
         let harness = RedisSubscriberLiveTests.Harness(configuration)
@@ -151,6 +80,6 @@ import Testing
         #expect(await harness.events.wait(for: 3).last == "connected 2", "the resubscribe included b")
         #expect(await harness.messages.wait(for: 1).map { String(buffer: $0.payload) } == ["hi"])
         await harness.subscriber.shutdown()
-        try await server.channel.close()
+        await server.close()
     }
 }
