@@ -54,16 +54,9 @@ extension ClusterTests {
                     return
                 }
 
-                let received = subscriber.publications
-                let numbers = received.map(\.number)
-                let lost = Set(0..<total).subtracting(numbers).count
-                let duplicated = numbers.count - Set(numbers).count
-                #expect(lost == 0)
-                #expect(duplicated == 0)
-                #expect(numbers == Array(0..<total) + [-1], "not every acknowledged publication exactly once, in order")
-                #expect(received.map(\.offset) == Array(1...UInt64(total + 1)))
-                #expect(Set(received.map(\.epoch)) == [sentinel.result.position.epoch])
-                #expect(subscriber.otherEvents.isEmpty, "gaps or other events: \(subscriber.otherEvents)")
+                let (received, lost, duplicated) = ClusterTests.expectExactlyOnceInOrder(
+                    subscriber, total: total, epoch: sentinel.result.position.epoch
+                )
 
                 // Connected to node A, then (after the kill) to node B with the same session: resumed.
                 let states = subscriber.states

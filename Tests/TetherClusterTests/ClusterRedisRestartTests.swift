@@ -81,16 +81,9 @@ extension ClusterTests {
                     Issue.record("\(error)\n\(cluster.diagnostics())")
                     return
                 }
-                let received = subscriber.publications
-                let numbers = received.map(\.number)
-                let lost = Set(0..<total).subtracting(numbers).count
-                let duplicated = numbers.count - Set(numbers).count
-                #expect(lost == 0)
-                #expect(duplicated == 0)
-                #expect(numbers == Array(0..<total) + [-1], "not every acknowledged publication exactly once, in order")
-                #expect(received.map(\.offset) == Array(1...UInt64(total + 1)))
-                #expect(Set(received.map(\.epoch)) == [sentinel.result.position.epoch])
-                #expect(subscriber.otherEvents.isEmpty, "gaps or other events: \(subscriber.otherEvents)")
+                let (received, lost, duplicated) = ClusterTests.expectExactlyOnceInOrder(
+                    subscriber, total: total, epoch: sentinel.result.position.epoch
+                )
                 let retried = acks.filter { $0.failedAttempts > 0 }
                 print(
                     "cluster redis restart (\(stop.rawValue)): outage \(ClusterTests.milliseconds(outage)) ms, \(retried.count) publications retried "

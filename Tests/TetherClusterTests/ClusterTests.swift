@@ -58,6 +58,25 @@ struct ClusterTests {
     }
 
     /// `duration` in milliseconds, to a tenth.
+    /// Checks that `subscriber` got publications 0..<total (data `n`) and then the sentinel (-1), each exactly
+    /// once, in order, at offsets 1…total+1 of `epoch`, with no gap or other event. Returns what it received
+    /// and the lost and duplicated counts (for the test's report line).
+    static func expectExactlyOnceInOrder(
+        _ subscriber: ClusterSubscriber, total: Int, epoch: String, sourceLocation: SourceLocation = #_sourceLocation
+    ) -> (received: [ClusterSubscriber.Received], lost: Int, duplicated: Int) {
+        let received = subscriber.publications
+        let numbers = received.map(\.number)
+        let lost = Set(0..<total).subtracting(numbers).count
+        let duplicated = numbers.count - Set(numbers).count
+        #expect(lost == 0, sourceLocation: sourceLocation)
+        #expect(duplicated == 0, sourceLocation: sourceLocation)
+        #expect(numbers == Array(0..<total) + [-1], "not every acknowledged publication exactly once, in order", sourceLocation: sourceLocation)
+        #expect(received.map(\.offset) == Array(1...UInt64(total + 1)), sourceLocation: sourceLocation)
+        #expect(Set(received.map(\.epoch)) == [epoch], sourceLocation: sourceLocation)
+        #expect(subscriber.otherEvents.isEmpty, "gaps or other events: \(subscriber.otherEvents)", sourceLocation: sourceLocation)
+        return (received, lost, duplicated)
+    }
+
     static func milliseconds(_ duration: Duration) -> Double {
         let ms = Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) / 1e15
         return (ms * 10).rounded() / 10

@@ -53,15 +53,17 @@ import Testing
 
     @Test func aSubscribeDuringTheResubscribeWaitsForItInsteadOfFailing() async throws {
         // Connection 0 confirms `SUBSCRIBE a` and is closed; connection 1 confirms the resubscribe of `a`
-        // only after 500 ms, then confirms `SUBSCRIBE b` and publishes on `b`.
+        // only after 1 s, then confirms `SUBSCRIBE b` and publishes on `b`.
+        let resubscribing = NIOLockedValueBox(false)
         let server = try await ScriptedRedisServer { connection, text, context in
             guard text.contains("SUBSCRIBE") else { return }
             if connection == 0 {
                 context.reply(ScriptedRESP.confirm("a", count: 1))
                 context.close(promise: nil)
             } else if text.contains("$1\r\na\r\n") {
+                resubscribing.withLockedValue { $0 = true }
                 let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
-                context.eventLoop.scheduleTask(in: .milliseconds(500)) { bound.value.reply(ScriptedRESP.confirm("a", count: 1)) }
+                context.eventLoop.scheduleTask(in: .seconds(1)) { bound.value.reply(ScriptedRESP.confirm("a", count: 1)) }
             } else {
                 context.reply(ScriptedRESP.confirm("b", count: 2) + ScriptedRESP.message("b", "hi"))
             }
@@ -73,8 +75,11 @@ import Testing
         let harness = RedisSubscriberLiveTests.Harness(configuration)
         try await harness.subscriber.start()
         try await harness.subscriber.subscribe(["a"])
-        _ = await harness.events.wait(for: 2)  // connected 0, disconnected
-        try await Task.sleep(for: .milliseconds(100))  // connection 1 is up, its resubscribe unanswered
+        // Until connection 1's resubscribe reached the server (it stays unanswered for 1 s).
+        let deadline = ContinuousClock.now + .seconds(10)
+        while !resubscribing.withLockedValue({ $0 }), ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(5))
+        }
         try await harness.subscriber.subscribe(["b"])  // threw connectionClosed before
         // The waiters are released just before the event is reported: wait for it.
         #expect(await harness.events.wait(for: 3).prefix(3).last == "connected 2", "the resubscribe included b")
