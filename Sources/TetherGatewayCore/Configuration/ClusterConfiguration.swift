@@ -25,6 +25,8 @@ public struct ClusterConfiguration: Sendable, Equatable {
     public var keepAlive: KeepAliveConfiguration
     /// TLS towards the endpoints (optionally mutual). Nil: plain TCP.
     public var upstreamTLS: UpstreamTLSConfiguration?
+    /// Session mode (for routes with `mode: session`): migration pace, rebalance, re-bind bounds.
+    public var session: SessionModeConfiguration
 
     public init(
         name: String,
@@ -39,7 +41,8 @@ public struct ClusterConfiguration: Sendable, Equatable {
         responseTimeout: Duration = .seconds(60),
         drainWindow: Duration = .seconds(30),
         keepAlive: KeepAliveConfiguration = .init(),
-        upstreamTLS: UpstreamTLSConfiguration? = nil
+        upstreamTLS: UpstreamTLSConfiguration? = nil,
+        session: SessionModeConfiguration = .init()
     ) {
         self.name = name
         self.endpoints = endpoints
@@ -54,6 +57,7 @@ public struct ClusterConfiguration: Sendable, Equatable {
         self.drainWindow = drainWindow
         self.keepAlive = keepAlive
         self.upstreamTLS = upstreamTLS
+        self.session = session
     }
 }
 
@@ -79,7 +83,8 @@ public struct EndpointConfiguration: Sendable, Equatable {
 public enum EndpointAdminState: String, Sendable, Equatable, CaseIterable {
     /// Takes new connections (when healthy).
     case ready
-    /// Takes no new connections; its established tunnels are closed with 1012, spread over the drain window.
+    /// Takes no new connections; its established tunnels are closed with 1012, spread over the drain window,
+    /// and its sessions (session mode) move to other endpoints at the cluster's migration rate.
     case drain
     /// Maintenance: takes no new connections; established ones are left alone.
     case maint

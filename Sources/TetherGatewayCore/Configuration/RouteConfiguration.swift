@@ -6,7 +6,7 @@ public struct RouteConfiguration: Sendable, Equatable {
     public var pathPrefix: String
     /// Name of the cluster that serves the route.
     public var cluster: String
-    /// How WebSocket connections on this route are carried. Only `tunnel` exists today.
+    /// How WebSocket connections on this route are carried. Default `tunnel`.
     public var mode: RouteMode
 
     public init(host: String? = nil, pathPrefix: String = "/", cluster: String, mode: RouteMode = .tunnel) {
@@ -20,4 +20,8 @@ public struct RouteConfiguration: Sendable, Equatable {
 public enum RouteMode: String, Sendable, Equatable, CaseIterable {
     /// Classic L7 balancing: the handshake is forwarded and frames are relayed untouched.
     case tunnel
+    /// The gateway completes the client's handshake itself and speaks the Tether protocol to the client and
+    /// to a node, so it can move the session to another node without closing the client's connection. The
+    /// endpoints must be Tether nodes.
+    case session
 }

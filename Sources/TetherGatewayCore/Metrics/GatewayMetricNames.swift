@@ -31,4 +31,23 @@ public enum GatewayMetricNames {
     public static let handshakeDuration = "tether_gateway_handshake_duration_seconds"
     /// Counter: configuration reloads, by result (`ok`, `invalid`).
     public static let reloadsTotal = "tether_gateway_reloads_total"
+
+    /// Gauge: sessions (session-mode connections) open now, by cluster and the endpoint they are bound to.
+    public static let sessionsActive = "tether_gateway_sessions_active"
+    /// Counter: sessions moved to another endpoint, by cluster and reason (`closed`, `error`, `ping_timeout`,
+    /// `node_disconnect`, `drain`, `rebalance`).
+    public static let sessionRebindsTotal = "tether_gateway_session_rebinds_total"
+    /// Histogram (seconds): from the loss of a session's endpoint (or the start of a migration) to the new
+    /// endpoint's answer to the resuming `connect`, by cluster.
+    public static let sessionRebindDuration = "tether_gateway_session_rebind_duration_seconds"
+    /// Counter: sessions moved by a drain or a rebalance (the migration rate is its rate), by cluster.
+    public static let sessionMigrationsTotal = "tether_gateway_session_migrations_total"
+    /// Counter: publications a re-bind recovered and forwarded to clients, by cluster.
+    public static let sessionReplayedTotal = "tether_gateway_session_replayed_publications_total"
+    /// Counter: publications dropped because the client already had them (at or below its delivered offset),
+    /// by cluster.
+    public static let sessionDeduplicatedTotal = "tether_gateway_session_deduplicated_publications_total"
+    /// Counter: sessions whose client was closed by the gateway, by cluster and reason (`rebind_timeout`,
+    /// `rebind_refused`, `backlog`, `protocol`, `shutdown`).
+    public static let sessionClientClosesTotal = "tether_gateway_session_client_closes_total"
 }
