@@ -269,6 +269,59 @@ import Testing
         #expect(b.endpoints.map(\.address.port) == [9001])
     }
 
+    // MARK: Session mode
+
+    @Test func routeModeSessionParses() throws {
+        let yaml = Self.document().replacingOccurrences(of: "- cluster: app", with: "- { cluster: app, mode: session }")
+        let configuration = try GatewayConfigurationLoader.decode(yaml: yaml, baseDirectory: nil)
+        #expect(configuration.listeners.first?.routes == [RouteConfiguration(cluster: "app", mode: .session)])
+        #expect(configuration.summary.contains("-> cluster app (session)"))
+        #expect(configuration.summary.contains("  session: migration_rate 50/s, rebalance off, rebind_timeout 10s"))
+
+        let tunnel = try GatewayConfigurationLoader.decode(yaml: Self.document(), baseDirectory: nil)
+        #expect(!tunnel.summary.contains("session:"))
+
+        let unknown = Self.issues(Self.document().replacingOccurrences(of: "- cluster: app", with: "- { cluster: app, mode: sessions }"))
+        #expect(unknown.map(\.keyPath) == ["listeners[0].routes[0].mode"])
+        #expect(unknown.first?.message.hasPrefix("unknown mode \"sessions\"; expected one of tunnel, session") == true)
+    }
+
+    @Test func sessionBlockParses() throws {
+        let block = "session: { migration_rate: 12.5, rebalance: true, rebind_timeout: 2500ms, max_in_flight: 64, max_buffered_bytes: 65_536 }"
+        let configuration = try GatewayConfigurationLoader.decode(yaml: Self.document(cluster: block), baseDirectory: nil)
+        #expect(
+            configuration.clusters.first?.session
+                == SessionModeConfiguration(migrationRate: 12.5, rebalance: true, rebindTimeout: .milliseconds(2500), maxInFlight: 64, maxBufferedBytes: 65_536)
+        )
+
+        let partial = try GatewayConfigurationLoader.decode(yaml: Self.document(cluster: "session: { rebalance: yes }"), baseDirectory: nil)
+        #expect(partial.clusters.first?.session == SessionModeConfiguration(rebalance: true))
+        let absent = try GatewayConfigurationLoader.decode(yaml: Self.document(), baseDirectory: nil)
+        #expect(absent.clusters.first?.session == SessionModeConfiguration())
+    }
+
+    @Test func sessionBlockErrorsNameTheKeyPath() {
+        let typo = Self.issues(Self.document(cluster: "session: { migration_rat: 10 }"))
+        #expect(typo.map(\.keyPath) == ["clusters[0].session.migration_rat"])
+        #expect(typo.first?.message.contains("did you mean \"migration_rate\"?") == true)
+
+        #expect(Self.issues(Self.document(cluster: "session: 5")).map(\.keyPath) == ["clusters[0].session"])
+        #expect(Self.issues(Self.document(cluster: "session: { rebalance: maybe }")).map(\.keyPath) == ["clusters[0].session.rebalance"])
+        #expect(Self.issues(Self.document(cluster: "session: { rebind_timeout: soon }")).map(\.keyPath) == ["clusters[0].session.rebind_timeout"])
+        #expect(Self.issues(Self.document(cluster: "session: { max_in_flight: 1.5 }")).map(\.keyPath) == ["clusters[0].session.max_in_flight"])
+    }
+
+    @Test(arguments: [
+        ("migration_rate: 0", "migration_rate"), ("migration_rate: 100001", "migration_rate"),
+        ("rebind_timeout: 0", "rebind_timeout"), ("rebind_timeout: 601s", "rebind_timeout"),
+        ("max_in_flight: 0", "max_in_flight"), ("max_in_flight: 100001", "max_in_flight"),
+        ("max_buffered_bytes: 4095", "max_buffered_bytes"), ("max_buffered_bytes: 1073741825", "max_buffered_bytes"),
+    ])
+    func sessionValuesOutOfRangeNameTheKeyPath(_ setting: String, _ key: String) {
+        let issues = Self.issues(Self.document(cluster: "session: { \(setting) }"))
+        #expect(issues.map(\.keyPath) == ["clusters[0].session.\(key)"])
+    }
+
     // MARK: Durations
 
     @Test(arguments: [

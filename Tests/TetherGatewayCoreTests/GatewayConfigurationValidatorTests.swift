@@ -202,6 +202,38 @@ import Testing
         #expect(Self.keyPaths { $0.clusters[0].outlierDetection.maxEjectionTime = .seconds(1) } == ["clusters[0].outlier_detection.max_ejection_time"])
     }
 
+    // MARK: Session mode
+
+    @Test func sessionDefaultsAndBoundsAreAccepted() {
+        #expect(Self.keyPaths { $0.listeners[0].routes[0].mode = .session } == [])
+        let low = SessionModeConfiguration(migrationRate: 0.01, rebindTimeout: .milliseconds(1), maxInFlight: 1, maxBufferedBytes: 4_096)
+        #expect(Self.keyPaths { $0.clusters[0].session = low } == [])
+        let high = SessionModeConfiguration(migrationRate: 100_000, rebindTimeout: .seconds(600), maxInFlight: 100_000, maxBufferedBytes: 1 << 30)
+        #expect(Self.keyPaths { $0.clusters[0].session = high } == [])
+    }
+
+    @Test func sessionRanges() {
+        let path = "clusters[0].session"
+        for rate in [0, -1, 100_000.5, Double.nan, Double.infinity] {
+            #expect(Self.keyPaths { $0.clusters[0].session.migrationRate = rate } == ["\(path).migration_rate"])
+        }
+        for timeout in [Duration.zero, .seconds(-1), .seconds(600) + .milliseconds(1)] {
+            #expect(Self.keyPaths { $0.clusters[0].session.rebindTimeout = timeout } == ["\(path).rebind_timeout"])
+        }
+        for inFlight in [0, -1, 100_001] {
+            #expect(Self.keyPaths { $0.clusters[0].session.maxInFlight = inFlight } == ["\(path).max_in_flight"])
+        }
+        for bytes in [4_095, 0, (1 << 30) + 1] {
+            #expect(Self.keyPaths { $0.clusters[0].session.maxBufferedBytes = bytes } == ["\(path).max_buffered_bytes"])
+        }
+        let issue = GatewayConfigurationValidator.validate({
+            var configuration = Self.valid()
+            configuration.clusters[0].session.migrationRate = 0
+            return configuration
+        }()).first
+        #expect(issue?.message == "must be greater than 0 and at most 100000 sessions per second (got 0.0)")
+    }
+
     // MARK: Policies
 
     @Test func stickyCookieSecretNeeds32Bytes() {

@@ -31,7 +31,7 @@ struct GatewayConfigurationDecoder {
         static let route = ["host", "path_prefix", "cluster", "mode"]
         static let cluster = [
             "name", "policy", "hash_key", "sticky_cookie", "balance_factor", "retries", "connect_timeout",
-            "response_timeout", "drain_window", "slow_start", "keepalive", "health_check", "outlier_detection", "upstream_tls", "endpoints",
+            "response_timeout", "drain_window", "slow_start", "keepalive", "health_check", "outlier_detection", "upstream_tls", "session", "endpoints",
         ]
         static let stickyCookie = ["name", "secret", "epoch", "max_age"]
         static let keepAlive = ["interval", "timeout"]
@@ -39,6 +39,7 @@ struct GatewayConfigurationDecoder {
         static let outlierDetection = ["consecutive_failures", "base_ejection_time", "max_ejection_time"]
         static let upstreamTLS = ["ca", "certificate", "key", "server_name"]
         static let endpoint = ["address", "weight", "max_connections", "state"]
+        static let session = ["migration_rate", "rebalance", "rebind_timeout", "max_in_flight", "max_buffered_bytes"]
     }
 
     /// The `policy` words of the file.
@@ -140,7 +141,7 @@ struct GatewayConfigurationDecoder {
         var route = RouteConfiguration(cluster: cluster ?? "")
         if let host = m.optional("host", reader.string), host != "*" { route.host = host }
         route.pathPrefix = m.optional("path_prefix", reader.string) ?? route.pathPrefix
-        let modes = KeyValuePairs<String, RouteMode>(dictionaryLiteral: ("tunnel", .tunnel))
+        let modes = KeyValuePairs<String, RouteMode>(dictionaryLiteral: ("tunnel", .tunnel), ("session", .session))
         route.mode = m.optional("mode") { reader.choice($0, at: $1, what: "mode", modes) } ?? route.mode
         return cluster == nil ? nil : route
     }
@@ -163,6 +164,7 @@ struct GatewayConfigurationDecoder {
             cluster.outlierDetection = outlierDetection(node, at: m.path("outlier_detection"))
         }
         if let node = m.value("upstream_tls") { cluster.upstreamTLS = upstreamTLS(node, at: m.path("upstream_tls")) }
+        if let node = m.value("session") { cluster.session = session(node, at: m.path("session")) }
         if let node = m.value("endpoints"), let items = reader.sequence(node, at: m.path("endpoints")) {
             cluster.endpoints = items.compactMap { endpoint($0.node, at: $0.keyPath) }
         }
@@ -269,6 +271,18 @@ struct GatewayConfigurationDecoder {
             privateKeyFile: m.optional("key") { file($0, at: $1) },
             serverName: m.optional("server_name", reader.string)
         )
+    }
+
+    /// The `session:` block of a cluster (used by its `mode: session` routes); absent keys keep the defaults.
+    private func session(_ node: Node, at path: String) -> SessionModeConfiguration {
+        var session = SessionModeConfiguration()
+        guard let m = reader.mapping(node, at: path, keys: Keys.session) else { return session }
+        session.migrationRate = m.optional("migration_rate", reader.double) ?? session.migrationRate
+        session.rebalance = m.optional("rebalance", reader.bool) ?? session.rebalance
+        session.rebindTimeout = m.optional("rebind_timeout", reader.duration) ?? session.rebindTimeout
+        session.maxInFlight = m.optional("max_in_flight", reader.int) ?? session.maxInFlight
+        session.maxBufferedBytes = m.optional("max_buffered_bytes", reader.int) ?? session.maxBufferedBytes
+        return session
     }
 
     /// A mapping, or the shorthand `"host:port"` for an endpoint with default options.

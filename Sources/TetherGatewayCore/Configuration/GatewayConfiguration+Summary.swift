@@ -7,7 +7,8 @@ extension GatewayConfiguration {
 
     /// A human-readable, multi-line outline of the configuration (listeners with their routes, clusters with
     /// their policy and endpoints, the admin listener) ending with a count line such as
-    /// `1 listener, 1 route, 1 cluster, 2 endpoints`. Secrets and tokens are never printed.
+    /// `1 listener, 1 route, 1 cluster, 2 endpoints`. Each route shows its mode; a cluster that serves a
+    /// `mode: session` route also shows its session settings. Secrets and tokens are never printed.
     /// For `tether gateway --check-config` and start-up logs; the format is for people, not parsers.
     public var summary: String {
         var lines: [String] = []
@@ -24,6 +25,7 @@ extension GatewayConfiguration {
                 lines.append("  route host \(route.host ?? "*") path \(route.pathPrefix) -> cluster \(route.cluster) (\(route.mode.rawValue))")
             }
         }
+        let sessionClusters = Set(listeners.flatMap(\.routes).filter { $0.mode == .session }.map(\.cluster))
         for cluster in clusters {
             var details = [Self.describe(cluster.policy), "retries \(cluster.retries)"]
             if let health = cluster.healthCheck {
@@ -31,6 +33,7 @@ extension GatewayConfiguration {
             }
             if cluster.upstreamTLS != nil { details.append("upstream tls") }
             lines.append("cluster \(cluster.name): \(details.joined(separator: ", "))")
+            if sessionClusters.contains(cluster.name) { lines.append("  \(Self.describe(cluster.session))") }
             for endpoint in cluster.endpoints {
                 var endpointDetails = ["weight \(endpoint.weight)", endpoint.state.rawValue]
                 if let max = endpoint.maxConnections { endpointDetails.append("max_connections \(max)") }
@@ -64,6 +67,18 @@ extension GatewayConfiguration {
         case .cookieHash(let name): "cookie_hash of \(name)"
         case .stickyCookie(let sticky): "sticky_cookie \(sticky.name)"
         }
+    }
+
+    /// `session: migration_rate 50/s, rebalance off, rebind_timeout 10s, max_in_flight 1000, max_buffered_bytes 1048576`.
+    private static func describe(_ session: SessionModeConfiguration) -> String {
+        let rate = session.migrationRate
+        let rateText = rate == rate.rounded() && abs(rate) < 1e15 ? "\(Int64(rate))" : "\(rate)"
+        let settings = [
+            "migration_rate \(rateText)/s", "rebalance \(session.rebalance ? "on" : "off")",
+            "rebind_timeout \(describe(session.rebindTimeout))", "max_in_flight \(session.maxInFlight)",
+            "max_buffered_bytes \(session.maxBufferedBytes)",
+        ]
+        return "session: " + settings.joined(separator: ", ")
     }
 
     /// `2s`, `250ms`, `5m`: the largest unit that divides the duration exactly.

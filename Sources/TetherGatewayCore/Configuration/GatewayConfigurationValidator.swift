@@ -249,7 +249,25 @@ private struct Checker {
             }
         }
 
+        session(cluster.session, at: "\(path).session")
         endpoints(cluster.endpoints, at: "\(path).endpoints")
+    }
+
+    /// The session-mode block is checked whether or not a `mode: session` route uses the cluster, so a
+    /// route added later cannot make a previously accepted file invalid.
+    mutating func session(_ session: SessionModeConfiguration, at path: String) {
+        if !(session.migrationRate > 0 && session.migrationRate <= 100_000) {
+            fail("\(path).migration_rate", "must be greater than 0 and at most 100000 sessions per second (got \(session.migrationRate))")
+        }
+        if !(session.rebindTimeout > .zero && session.rebindTimeout <= .seconds(600)) {
+            fail("\(path).rebind_timeout", "must be greater than zero and at most 10m (got \(session.rebindTimeout))")
+        }
+        if !(1...100_000).contains(session.maxInFlight) {
+            fail("\(path).max_in_flight", "must be in 1...100000 (got \(session.maxInFlight))")
+        }
+        if !(4_096...(1 << 30)).contains(session.maxBufferedBytes) {
+            fail("\(path).max_buffered_bytes", "must be in 4096...1073741824 (4 KiB to 1 GiB) (got \(session.maxBufferedBytes))")
+        }
     }
 
     mutating func policy(_ policy: BalancingPolicyConfiguration, at path: String) {
