@@ -220,7 +220,7 @@ let package = Package(
         .testTarget(
             name: "TetherNodeTests",
             dependencies: [
-                "TetherServer", "TetherCore", "TetherProtocol", "TetherClient", "TetherTesting",
+                "TetherServer", "TetherCore", "TetherProtocol", "TetherClient", "TetherTesting", "TetherGateway", "TetherGatewayCore",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

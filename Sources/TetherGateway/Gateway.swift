@@ -129,6 +129,11 @@ public final class Gateway: Sendable {
         let metrics = runtime.metrics
         for (cluster, endpoint) in removedEndpoints {
             let window = configuration.cluster(named: cluster)?.drainWindow ?? configuration.shutdownDrainWindow
+            if let session = configuration.cluster(named: cluster)?.session {
+                await runtime.tunnels.migrateSessions(cluster: cluster, endpoint: endpoint, rate: session.migrationRate, reason: .drain)
+            } else {
+                await runtime.tunnels.closeSessions(cluster: cluster, cause: .shutdown, window: window)
+            }
             await runtime.tunnels.closeSpread(
                 cluster: cluster,
                 endpoint: endpoint,
@@ -156,8 +161,11 @@ public final class Gateway: Sendable {
 
     private func restartHealthChecks() {
         let runtime = self.runtime
-        let tasks = runtime.allClusters.filter { $0.configuration.healthCheck != nil }.map { cluster in
+        var tasks = runtime.allClusters.filter { $0.configuration.healthCheck != nil }.map { cluster in
             Task { await HealthCheckService(cluster: cluster, runtime: runtime).run() }
+        }
+        tasks += runtime.allClusters.filter { $0.configuration.session.rebalance }.map { cluster in
+            Task { await SessionRebalancer(cluster: cluster, runtime: runtime).run() }
         }
         let old = healthTasks.withLockedValue { current in
             defer { current = tasks }
@@ -190,7 +198,8 @@ public final class Gateway: Sendable {
     }
 
     /// Sets an endpoint's admin state. `drain` closes its tunnels with 1012 spread over the cluster's drain
-    /// window (calling the drain off by setting `ready` again stops the remaining closes).
+    /// window and moves its sessions (session mode) to other endpoints at the cluster's migration rate
+    /// (calling the drain off by setting `ready` again stops the remaining closes and moves).
     public func setEndpointState(cluster name: String, endpoint: String, to state: EndpointAdminState) async -> EndpointStateChange {
         guard let cluster = runtime.cluster(named: name) else { return .noSuchCluster }
         guard cluster.setAdminState(endpoint, to: state) else { return .noSuchEndpoint }
@@ -205,7 +214,20 @@ public final class Gateway: Sendable {
             stillWanted: { cluster.adminState(of: endpoint) == .drain },
             onClose: { cluster, endpoint in metrics.endpoint(cluster: cluster, endpoint: endpoint).drainCloses.increment() }
         )
-        return .changed(drainingTunnels: count)
+        let moving = await runtime.tunnels.migrateSessions(
+            cluster: name,
+            endpoint: endpoint,
+            rate: cluster.configuration.session.migrationRate,
+            reason: .drain,
+            stillWanted: { cluster.adminState(of: endpoint) == .drain }
+        )
+        return .changed(drainingTunnels: count + moving)
+    }
+
+    /// Live sessions (session mode), optionally of one cluster or endpoint.
+    public func sessionCount(cluster: String? = nil, endpoint: String? = nil) async -> Int {
+        let counts = await runtime.tunnels.sessionCounts(cluster: cluster)
+        return endpoint.map { counts[$0] ?? 0 } ?? counts.values.reduce(0, +)
     }
 
     /// Live tunnels, optionally of one cluster or endpoint.
@@ -234,9 +256,10 @@ public final class Gateway: Sendable {
             window: window,
             onClose: { cluster, endpoint in metrics.endpoint(cluster: cluster, endpoint: endpoint).drainCloses.increment() }
         )
-        runtime.logger.notice("shutting down", metadata: ["tunnels": "\(scheduled)", "window": "\(window)"])
+        let sessions = await runtime.tunnels.closeSessions(cluster: nil, cause: .shutdown, window: window)
+        runtime.logger.notice("shutting down", metadata: ["tunnels": "\(scheduled)", "sessions": "\(sessions)", "window": "\(window)"])
         let deadline = ContinuousClock.now + window + .seconds(6)
-        while await runtime.tunnels.count() > 0, ContinuousClock.now < deadline {
+        while await runtime.tunnels.count() + sessionCount() > 0, ContinuousClock.now < deadline {
             try? await Task.sleep(for: .milliseconds(50))
         }
         runtime.tunnels.stopSweeping()

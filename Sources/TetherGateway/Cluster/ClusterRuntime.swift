@@ -81,6 +81,19 @@ final class ClusterRuntime: Sendable {
         }
     }
 
+    /// Where to move a session: the eligible endpoints other than `excluded`, least loaded first (active
+    /// connections over effective weight, as if the session were added), whatever the cluster's policy (a
+    /// moving session has no affinity to keep, and spreading a lost endpoint's sessions evenly matters more).
+    func rebindTargets(excluding excluded: String?, now: Double) -> [Target] {
+        state.withLockedValue { state in
+            let candidates = Self.candidates(&state, now: now)
+            return candidates.indices
+                .filter { candidates[$0].isCandidate && candidates[$0].id != excluded }
+                .sorted { (candidates[$0].loadIfPicked, $0) < (candidates[$1].loadIfPicked, $1) }
+                .map { Target(id: state.endpoints[$0].id, address: state.endpoints[$0].configuration.address) }
+        }
+    }
+
     private static func candidates(_ state: inout State, now: Double) -> [EndpointCandidate] {
         let slowStart = state.configuration.slowStart
         return state.endpoints.indices.map { index in

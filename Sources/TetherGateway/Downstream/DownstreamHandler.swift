@@ -102,6 +102,7 @@ final class DownstreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func read(context: ChannelHandlerContext) {
+        if openingSession { return }
         // While a request is being answered, the next one waits (no pipelining); a body flows only as fast as
         // the endpoint takes it.
         if let exchange, exchange.requestEnded || exchange.upstream?.isWritable == false {
@@ -179,6 +180,9 @@ final class DownstreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
             return refuse(.upgradeRateLimited, headers: [("Retry-After", "\(max(1, Int(retryAfter.rounded(.up))))")])
         }
         let clusterConfiguration = cluster.configuration
+        if isUpgrade, route.mode == .session, !WebSocketHandshake.isValidKey(head.headers.first(name: "Sec-WebSocket-Key") ?? "") {
+            return refuse(.badRequest)
+        }
         let balancing = AffinityKeyExtractor.balancingRequest(
             policy: clusterConfiguration.policy,
             clientIP: connection.clientIP,
@@ -188,6 +192,9 @@ final class DownstreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
         let selection = cluster.select(balancing, now: runtime.now())
         guard !selection.targets.isEmpty else {
             return refuse(.noHealthyEndpoint, headers: [("Retry-After", "\(cluster.retryAfter(now: runtime.now()))")])
+        }
+        if isUpgrade, route.mode == .session {
+            return openSession(head: head, cluster: cluster, connector: connector, targets: Array(selection.targets.prefix(1 + clusterConfiguration.retries)))
         }
         let exchange = Exchange(
             head: head,
@@ -210,6 +217,55 @@ final class DownstreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
         self.exchange = exchange
         connection.logger.debug("request", metadata: ["method": "\(head.method)", "uri": "\(head.uri)", "cluster": "\(cluster.name)", "upgrade": "\(isUpgrade)"])
         attempt(exchange)
+    }
+
+    // MARK: Session mode
+
+    /// While a session's first node connection is being opened, the client's reads wait.
+    private var openingSession = false
+
+    /// Session mode: open the node connection first (trying `targets` in order), then answer the client's
+    /// handshake and hand both to a ``SessionRelay`` (``SessionHandover``).
+    private func openSession(head: HTTPRequestHead, cluster: ClusterRuntime, connector: UpstreamConnector, targets: [ClusterRuntime.Target]) {
+        guard let context else { return }
+        openingSession = true
+        let peer = connection.directPeerIP
+        let upstreamHead = UpstreamRequestHead.make(
+            from: head,
+            isUpgrade: true,
+            peerTrusted: peer.map(connection.listener.resolver.isTrusted) ?? false,
+            directPeer: peer?.description ?? "unknown",
+            clientIP: connection.clientIP?.description,
+            isTLS: connection.isTLS
+        )
+        let dialer = SessionDialer(cluster: cluster, connector: connector, runtime: runtime, eventLoop: context.eventLoop, head: upstreamHead)
+        let startedAt = NIODeadline.now()
+        dialer.dial(targets) { [self] result in
+            switch result {
+            case .success(let opened):
+                guard !closed, let context = self.context else {
+                    opened.leg.close(code: 1001, reason: "client gone")
+                    return
+                }
+                runtime.metrics.endpoint(cluster: cluster.name, endpoint: opened.target.id).upgrades.increment()
+                runtime.metrics.handshake(cluster: cluster.name, seconds: Double((NIODeadline.now() - startedAt).nanoseconds) / 1e9)
+                let response = SessionHandover.response(clientKey: head.headers.first(name: "Sec-WebSocket-Key") ?? "", node: opened.response, version: head.version)
+                context.writeAndFlush(wrapOutboundOut(.head(response)), promise: nil)
+                connection.logger.info("session open", metadata: ["cluster": "\(cluster.name)", "endpoint": "\(opened.target.id)"])
+                let handover = SessionHandover(
+                    downstream: context.channel,
+                    downstreamHTTPHandler: self,
+                    opened: opened,
+                    dialer: dialer,
+                    runtime: runtime,
+                    connection: connection
+                )
+                context.eventLoop.assumeIsolated().execute { handover.perform() }
+            case .failure:
+                openingSession = false
+                refuse(.upstreamUnavailable)
+            }
+        }
     }
 
     // MARK: Upstream attempts

@@ -10,6 +10,7 @@ public final class GatewayMetrics: Sendable {
     private let factory: MetricsFactory
     private let endpoints = NIOLockedValueBox<[String: EndpointMetrics]>([:])
     private let listeners = NIOLockedValueBox<[String: ListenerMetrics]>([:])
+    private let sessions = NIOLockedValueBox<[String: SessionMetrics]>([:])
 
     public init(factory: MetricsFactory = MetricsSystem.factory) {
         self.factory = factory
@@ -21,6 +22,15 @@ public final class GatewayMetrics: Sendable {
             if let existing = cache[key] { return existing }
             let made = EndpointMetrics(cluster: cluster, endpoint: endpoint, factory: factory)
             cache[key] = made
+            return made
+        }
+    }
+
+    func session(cluster: String) -> SessionMetrics {
+        sessions.withLockedValue { cache in
+            if let existing = cache[cluster] { return existing }
+            let made = SessionMetrics(cluster: cluster, factory: factory)
+            cache[cluster] = made
             return made
         }
     }
@@ -69,6 +79,7 @@ final class EndpointMetrics: Sendable {
     let drainCloses: Counter
     let timeouts: Counter
     let healthy: Gauge
+    let sessionsActive: Meter
 
     init(cluster: String, endpoint: String, factory: MetricsFactory) {
         let labels = [("cluster", cluster), ("endpoint", endpoint)]
@@ -84,6 +95,7 @@ final class EndpointMetrics: Sendable {
         drainCloses = Counter(label: GatewayMetricNames.drainClosesTotal, dimensions: labels, factory: factory)
         timeouts = Counter(label: GatewayMetricNames.tunnelTimeoutsTotal, dimensions: labels, factory: factory)
         healthy = Gauge(label: GatewayMetricNames.endpointHealthy, dimensions: labels, factory: factory)
+        sessionsActive = Meter(label: GatewayMetricNames.sessionsActive, dimensions: labels, factory: factory)
     }
 }
 

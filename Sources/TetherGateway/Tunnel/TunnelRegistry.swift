@@ -1,9 +1,9 @@
 import NIOCore
 import TetherGatewayCore
 
-/// Finds the live tunnels of a gateway: one table per event loop, read and written only on that loop, so
-/// registering a tunnel takes no lock. A once-a-second sweep on each loop drives keep-alive pings, idle
-/// timeouts and metric reports.
+/// Finds the live tunnels and sessions (session mode) of a gateway: one table per event loop, read and
+/// written only on that loop, so registering takes no lock. A once-a-second sweep on each loop drives
+/// keep-alive pings, idle timeouts and metric reports.
 final class TunnelRegistry: Sendable {
     private let loops: [(loop: EventLoop, box: NIOLoopBoundBox<LoopTunnels?>)]
 
@@ -91,6 +91,98 @@ final class TunnelRegistry: Sendable {
         (cluster == nil || tunnel.cluster == cluster) && (endpoint == nil || tunnel.endpoint == endpoint)
     }
 
+    // MARK: Sessions
+
+    /// Adds a session; call on its event loop. The session removes itself when it finishes.
+    func register(_ session: SessionRelay) {
+        let table = local(session.eventLoop)
+        table.sessions[session.id] = session
+        let previous = session.onFinish
+        session.onFinish = { finished in
+            table.sessions[finished.id] = nil
+            previous?(finished)
+        }
+    }
+
+    /// Live sessions of `cluster` (all clusters when nil), by the endpoint they are bound to.
+    func sessionCounts(cluster: String?) async -> [String: Int] {
+        var counts: [String: Int] = [:]
+        for (loop, box) in loops {
+            let local = (try? await loop.submit { () -> [String: Int] in
+                var counts: [String: Int] = [:]
+                for session in box.value.map({ Array($0.sessions.values) }) ?? [] where cluster == nil || session.cluster.name == cluster {
+                    counts[session.endpoint, default: 0] += 1
+                }
+                return counts
+            }.get()) ?? [:]
+            counts.merge(local, uniquingKeysWith: +)
+        }
+        return counts
+    }
+
+    /// Moves up to `limit` sessions bound to `endpoint` of `cluster` elsewhere, `rate` per second across the
+    /// gateway starting `after` from now (`stillWanted` is checked at each move, so a drain that is called
+    /// off stops). Returns how many were scheduled.
+    @discardableResult
+    func migrateSessions(
+        cluster: String,
+        endpoint: String,
+        limit: Int? = nil,
+        rate: Double,
+        after: Duration = .zero,
+        reason: SessionMetrics.RebindReason,
+        stillWanted: @escaping @Sendable () -> Bool = { true }
+    ) async -> Int {
+        let counts = await sessionCounts(cluster: cluster)
+        let total = min(counts[endpoint] ?? 0, limit ?? .max)
+        let interval = 1.0 / max(rate, 0.001)
+        let offsets = (0..<total).map { after + .milliseconds(Int64((Double($0) * interval * 1000).rounded())) }
+        return await spread(offsets, sessionsOf: cluster, endpoint: endpoint) { session in
+            guard stillWanted() else { return }
+            session.migrate(reason)
+        }
+    }
+
+    /// Closes every session (of `cluster`, or all) with `cause`, spread evenly over `window`.
+    @discardableResult
+    func closeSessions(cluster: String?, cause: TunnelCloseCause, window: Duration) async -> Int {
+        let total = (await sessionCounts(cluster: cluster)).values.reduce(0, +)
+        return await spread(DrainSchedule.offsets(count: total, window: window).shuffled(), sessionsOf: cluster, endpoint: nil) { session in
+            session.initiateClose(cause)
+        }
+    }
+
+    /// Runs `action` on matching sessions at `offsets` (one each, as many as there are offsets), dealing the
+    /// offsets out across loops in turn.
+    private func spread(
+        _ offsets: [Duration],
+        sessionsOf cluster: String?,
+        endpoint: String?,
+        action: @escaping @Sendable (SessionRelay) -> Void
+    ) async -> Int {
+        guard !offsets.isEmpty else { return 0 }
+        var remaining = offsets[...]
+        var scheduled = 0
+        for (loop, box) in loops where !remaining.isEmpty {
+            let chunk = Array(remaining)
+            let taken = (try? await loop.submit { () -> Int in
+                let matching = (box.value.map { Array($0.sessions.values) } ?? [])
+                    .filter { (cluster == nil || $0.cluster.name == cluster) && (endpoint == nil || $0.endpoint == endpoint) }
+                    .sorted { $0.id.value < $1.id.value }
+                for (session, offset) in zip(matching, chunk) {
+                    loop.assumeIsolated().scheduleTask(in: TimeAmount(offset)) {
+                        guard !session.isFinished else { return }
+                        action(session)
+                    }
+                }
+                return min(matching.count, chunk.count)
+            }.get()) ?? 0
+            remaining = remaining.dropFirst(taken)
+            scheduled += taken
+        }
+        return scheduled
+    }
+
     /// Starts the per-loop sweeps.
     func startSweeping(every interval: TimeAmount = .seconds(1)) {
         for (loop, _) in loops {
@@ -101,6 +193,9 @@ final class TunnelRegistry: Sendable {
                     let now = NIODeadline.now()
                     for tunnel in Array(bound.value.tunnels.values) {
                         tunnel.tick(now: now)
+                    }
+                    for session in Array(bound.value.sessions.values) {
+                        session.tick(now: now)
                     }
                 }
             }
@@ -117,10 +212,11 @@ final class TunnelRegistry: Sendable {
     }
 }
 
-/// One event loop's tunnels.
+/// One event loop's tunnels and sessions.
 final class LoopTunnels {
     let loop: EventLoop
     var tunnels: [ConnectionID: Tunnel] = [:]
+    var sessions: [ConnectionID: SessionRelay] = [:]
     var sweep: RepeatedTask?
 
     init(loop: EventLoop) {

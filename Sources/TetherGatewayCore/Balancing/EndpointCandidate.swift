@@ -42,7 +42,7 @@ public struct EndpointCandidate: Sendable, Equatable {
 
     /// Load if one more connection were placed here, relative to the effective weight. The `+ 1` makes weight
     /// count even when every endpoint is idle (a slow-starting endpoint then still gets fewer new connections).
-    var loadIfPicked: Double {
+    public var loadIfPicked: Double {
         Double(activeConnections + 1) / max(effectiveWeight, 1e-6)
     }
 }

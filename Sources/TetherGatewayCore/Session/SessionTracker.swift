@@ -129,6 +129,11 @@ public struct SessionTracker: Sendable {
     /// Requests in flight (sent or held, not answered).
     public var inFlightCount: Int { self.inFlight.count }
 
+    /// Publications a re-bind recovered and forwarded to the client, since the session started.
+    public private(set) var replayedCount = 0
+    /// Publications dropped because the client already had them, since the session started.
+    public private(set) var duplicatesDropped = 0
+
     // MARK: - Client → node
 
     /// One text frame from the client (commands joined by `\n`).
@@ -272,7 +277,10 @@ public struct SessionTracker: Sendable {
     /// Moves `channel` forward to (epoch, offset); false if the client already has it (drop it).
     private mutating func advance(channel: String, epoch: String, offset: UInt64) -> Bool {
         guard var state = self.channels[channel] else { return true }  // not tracked: pass through
-        if let delivered = state.delivered, delivered.epoch == epoch, offset <= delivered.offset { return false }
+        if let delivered = state.delivered, delivered.epoch == epoch, offset <= delivered.offset {
+            self.duplicatesDropped += 1
+            return false
+        }
         state.delivered = StreamPosition(offset: offset, epoch: epoch)
         self.channels[channel] = state
         return true
@@ -334,6 +342,7 @@ public struct SessionTracker: Sendable {
             output.toClient.append(Push.gap(channel: channel, missing: missing).frame())
         }
         for publication in sub.publications ?? [] where self.advance(channel: channel, epoch: sub.position.epoch, offset: publication.offset) {
+            self.replayedCount += 1
             output.toClient.append(Push.pub(channel: channel, epoch: sub.position.epoch, publication: publication).frame())
         }
         if sub.more, let delivered = self.channels[channel]?.delivered {
@@ -351,6 +360,7 @@ public struct SessionTracker: Sendable {
             output.toClient.append(Push.gap(channel: channel, missing: missing).frame())
         }
         for publication in history.publications where self.advance(channel: channel, epoch: history.position.epoch, offset: publication.offset) {
+            self.replayedCount += 1
             output.toClient.append(Push.pub(channel: channel, epoch: history.position.epoch, publication: publication).frame())
         }
         if history.more, let now = self.channels[channel]?.delivered, now != delivered {

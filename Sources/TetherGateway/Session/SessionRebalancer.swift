@@ -1,0 +1,36 @@
+import Logging
+import TetherGatewayCore
+
+/// Rebalances one cluster's sessions (its `session.rebalance`): once a second, compares live sessions per
+/// endpoint with the eligible endpoints' average (``SessionRebalancePlan``) and moves the excess at the
+/// cluster's migration rate, then waits for those moves before looking again. Runs until its task is
+/// cancelled (on reload or shutdown).
+struct SessionRebalancer: Sendable {
+    let cluster: ClusterRuntime
+    let runtime: GatewayRuntime
+
+    func run() async {
+        while !Task.isCancelled {
+            try? await Task.sleep(for: .seconds(1))
+            let configuration = cluster.configuration
+            guard configuration.session.rebalance, !runtime.isShuttingDown else { continue }
+            let counts = await runtime.tunnels.sessionCounts(cluster: cluster.name)
+            let eligible = Set(cluster.status(now: runtime.now()).endpoints.filter(\.eligible).map(\.id))
+            let moves = SessionRebalancePlan.moves(counts: counts, eligible: eligible, balanceFactor: configuration.balanceFactor)
+            guard !moves.isEmpty else { continue }
+            let rate = configuration.session.migrationRate
+            runtime.logger.notice(
+                "rebalancing sessions",
+                metadata: ["cluster": "\(cluster.name)", "moves": "\(moves.map { "\($0.endpoint):\($0.sessions)" })", "counts": "\(counts)"]
+            )
+            var after = Duration.zero
+            for move in moves {
+                let scheduled = await runtime.tunnels.migrateSessions(
+                    cluster: cluster.name, endpoint: move.endpoint, limit: move.sessions, rate: rate, after: after, reason: .rebalance)
+                after += .milliseconds(Int64((Double(scheduled) / rate * 1000).rounded()))
+            }
+            // Let the moves land (and their counts settle) before the next look.
+            try? await Task.sleep(for: after + .seconds(1))
+        }
+    }
+}

@@ -1,0 +1,114 @@
+import Testing
+import TetherCore
+import TetherGateway
+import TetherGatewayCore
+import TetherProtocol
+
+/// Session mode over real sockets: a gateway in front of real nodes on one engine, raw protocol clients that
+/// must never see their connection close while the session moves between nodes.
+@Suite("Session mode (gateway + nodes)")
+struct SessionModeLiveTests {
+    private func publish(_ nodes: NodeHarness, via node: Int, channel: String, _ range: ClosedRange<Int>, pause: Duration = .milliseconds(2)) async throws {
+        for n in range {
+            _ = try await nodes.node(node).publish(channel: channel, data: RawJSON(unchecked: #"{"n":\#(n)}"#), key: nil)
+            if pause > .zero { try await Task.sleep(for: pause) }
+        }
+    }
+
+    @Test("a node that stops re-binds the session to another: no close, every publication once, in order")
+    func nodeStops() async throws {
+        let nodes = try await NodeHarness.start(nodes: 2)
+        let gateway = try await SessionModeHarness.start(nodes: nodes, endpoints: [0, 1])
+        let client = try await gateway.client(user: "alice", channels: ["feed:a"])
+        let bound = await gateway.gateway.sessionCount(endpoint: gateway.endpointID(0)) == 1 ? 0 : 1
+        let other = 1 - bound
+        let publisher = Task { try await self.publish(nodes, via: other, channel: "feed:a", 1...200) }
+        try await Task.sleep(for: .milliseconds(100))
+        await nodes.stop(bound)
+        try await publisher.value
+        let offsets = try await SessionModeHarness.offsets(from: client, channel: "feed:a", through: 200)
+        #expect(offsets == Array(1...200))
+        #expect(await gateway.gateway.sessionCount(endpoint: gateway.endpointID(other)) == 1)
+        // The session still works on its new node: a command round trip through the gateway.
+        let reply = try await client.call(#"{"id":40,"op":"history","channel":"feed:a","limit":1}"#, id: 40)
+        #expect((try? reply.result()) != nil)
+        await gateway.stop()
+        await nodes.stopAll()
+    }
+
+    @Test("draining an endpoint migrates its sessions without a close or a lost publication")
+    func drainMigrates() async throws {
+        let nodes = try await NodeHarness.start(nodes: 2)
+        let gateway = try await SessionModeHarness.start(nodes: nodes, endpoints: [0, 1])
+        var clients: [NodeProtocolClient] = []
+        for index in 0..<8 {
+            clients.append(try await gateway.client(user: "u\(index)", channels: ["feed:d"]))
+        }
+        let onFirst = await gateway.gateway.sessionCount(endpoint: gateway.endpointID(0))
+        #expect(onFirst > 0)
+        let publisher = Task { try await self.publish(nodes, via: 1, channel: "feed:d", 1...300) }
+        try await Task.sleep(for: .milliseconds(100))
+        let change = await gateway.gateway.setEndpointState(cluster: "nodes", endpoint: gateway.endpointID(0), to: .drain)
+        #expect(change == .changed(drainingTunnels: onFirst))
+        try await publisher.value
+        for client in clients {
+            let offsets = try await SessionModeHarness.offsets(from: client, channel: "feed:d", through: 300)
+            #expect(offsets == Array(1...300))
+        }
+        #expect(await gateway.gateway.sessionCount(endpoint: gateway.endpointID(0)) == 0)
+        #expect(await gateway.gateway.sessionCount(endpoint: gateway.endpointID(1)) == 8)
+        await gateway.stop()
+        await nodes.stopAll()
+    }
+
+    @Test("an endpoint added by a reload takes its share of sessions when rebalance is on")
+    func rebalanceAfterScaleOut() async throws {
+        let nodes = try await NodeHarness.start(nodes: 2)
+        let gateway = try await SessionModeHarness.start(nodes: nodes, endpoints: [0]) { configuration in
+            configuration.clusters[0].session.rebalance = true
+        }
+        var clients: [NodeProtocolClient] = []
+        for index in 0..<10 {
+            clients.append(try await gateway.client(user: "u\(index)", channels: ["feed:r"]))
+        }
+        var next = SessionModeHarness.configuration(nodes: nodes, endpoints: [0, 1])
+        next.clusters[0].session.rebalance = true
+        try await gateway.gateway.apply(next)
+        let deadline = ContinuousClock.now + .seconds(8)
+        while await gateway.gateway.sessionCount(endpoint: gateway.endpointID(1)) < 5, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        #expect(await gateway.gateway.sessionCount(endpoint: gateway.endpointID(1)) == 5)
+        #expect(await gateway.gateway.sessionCount(endpoint: gateway.endpointID(0)) == 5)
+        try await self.publish(nodes, via: 0, channel: "feed:r", 1...20, pause: .zero)
+        for client in clients {
+            #expect(try await SessionModeHarness.offsets(from: client, channel: "feed:r", through: 20) == Array(1...20))
+        }
+        await gateway.stop()
+        await nodes.stopAll()
+    }
+
+    @Test("with no endpoint left, the client is closed with a reconnect code after the re-bind timeout")
+    func noEndpointLeft() async throws {
+        let nodes = try await NodeHarness.start(nodes: 1)
+        let gateway = try await SessionModeHarness.start(nodes: nodes, endpoints: [0]) { configuration in
+            configuration.clusters[0].session.rebindTimeout = .milliseconds(500)
+        }
+        let client = try await gateway.client(user: "alice", channels: ["feed:x"])
+        await nodes.stop(0)
+        let code = try await client.closeCode()
+        #expect(code == DisconnectCode.tryAgainLater.code)
+        await gateway.stop()
+    }
+
+    @Test("gateway shutdown closes session clients with 1001 (they resume through another gateway)")
+    func gatewayShutdown() async throws {
+        let nodes = try await NodeHarness.start(nodes: 1)
+        let gateway = try await SessionModeHarness.start(nodes: nodes, endpoints: [0])
+        let client = try await gateway.client(user: "alice", channels: ["feed:s"])
+        let stopping = Task { await gateway.stop() }
+        #expect(try await client.closeCode() == 1001)
+        await stopping.value
+        await nodes.stopAll()
+    }
+}
