@@ -36,6 +36,31 @@ struct SessionModeLiveTests {
         await nodes.stopAll()
     }
 
+    @Test("publishes in flight when the node stops are re-sent with the gateway's idempotency key: each applied once, each answered")
+    func publishesInFlight() async throws {
+        let nodes = try await NodeHarness.start(nodes: 2)
+        let gateway = try await SessionModeHarness.start(nodes: nodes, endpoints: [0, 1])
+        let client = try await gateway.client(user: "alice", channels: [])
+        let bound = await gateway.gateway.sessionCount(endpoint: gateway.endpointID(0)) == 1 ? 0 : 1
+        let ids = UInt32(100)...UInt32(159)
+        let sender = Task {
+            for id in ids {
+                try await client.send(#"{"id":\#(id),"op":"publish","channel":"chat:inflight","data":{"n":\#(id)}}"#)
+                if id == 120 { await nodes.stop(bound) }
+            }
+        }
+        try await sender.value
+        var offsets: [UInt64] = []
+        for id in ids {
+            let reply = try await client.call("", id: id, sendFirst: false)
+            offsets.append(try PublishResult(json: try reply.result()).position.offset)
+        }
+        #expect(Set(offsets).count == ids.count)
+        #expect(offsets.max() == UInt64(ids.count))  // nothing applied twice: offsets 1...60 exactly
+        await gateway.stop()
+        await nodes.stopAll()
+    }
+
     @Test("draining an endpoint migrates its sessions without a close or a lost publication")
     func drainMigrates() async throws {
         let nodes = try await NodeHarness.start(nodes: 2)

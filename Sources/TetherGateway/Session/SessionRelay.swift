@@ -201,7 +201,9 @@ final class SessionRelay {
 
     /// Sends what the tracker decided: to the client, then to the bound node.
     private func apply(_ output: SessionTracker.Output) {
-        for text in output.toClient { client.writeText(text) }
+        // One frame per batch, as the node batches (the protocol allows several messages per text frame,
+        // one per line).
+        if !output.toClient.isEmpty { client.writeText(output.toClient.joined(separator: "\n")) }
         if !output.toUpstream.isEmpty {
             if let upstream {
                 for text in output.toUpstream { upstream.writeText(text) }
