@@ -105,7 +105,7 @@ import Testing
         #expect(ledger.lastAcknowledged(channel: 0)?.offset == 3)
     }
 
-    @Test func aMovedClientsTimesAreMeasuredFromTheKill() throws {
+    @Test func aMovedClientsTimesAreMeasuredFromItsOwnLoss() throws {
         var moved = NodeFailoverTrack(channel: 0)
         moved.connected(node: "a", session: "s1", at: Self.at(0))
         moved.publication(offset: 1, epoch: "e1", seq: 0, at: Self.at(50))
@@ -125,25 +125,52 @@ import Testing
 
         let outcome = NodeFailoverLedger().outcome(of: [moved, stayed, fresh], kill: Self.at(100))
         #expect(outcome.moved == 2)
+        #expect(outcome.closes == 2 && outcome.clientsWithClose == 2)
         #expect(outcome.reconnected == 2)
         #expect(outcome.sessionsResumed == 1, "only the first kept its session")
         #expect(outcome.notResumed == 1)
-        #expect(outcome.timesToResume == [.milliseconds(75)])
-        #expect(outcome.timesToReconnect == [.milliseconds(80), .milliseconds(300)])
+        #expect(outcome.timesToResume == [.milliseconds(45)])
+        #expect(outcome.timesToReconnect == [.milliseconds(50), .milliseconds(260)])
         #expect(outcome.timesToDetect == [.milliseconds(30), .milliseconds(40)])
         #expect(outcome.nodesAtKill == ["a": 2, "b": 1])
         #expect(outcome.nodesAtEnd == ["c": 2, "b": 1])
         #expect(outcome.closeCodes == [1006: 2])
     }
 
-    @Test func aLossBeforeTheKillDoesNotMakeAClientMoved() {
+    @Test func everyLossCountsWithOrWithoutAKill() {
         var track = NodeFailoverTrack(channel: 0)
         track.connected(node: "a", session: "s", at: Self.at(0))
-        track.disconnected(code: 1006, at: Self.at(10))
-        track.connected(node: "a", session: "s", at: Self.at(20))
-        let outcome = NodeFailoverLedger().outcome(of: [track], kill: Self.at(100))
-        #expect(outcome.moved == 0)
-        #expect(outcome.timesToResume.isEmpty)
+        track.disconnected(code: 1012, at: Self.at(10))
+        track.connected(node: "b", session: "s", at: Self.at(20))
+        track.disconnected(code: 1006, at: Self.at(30))
+        track.publication(offset: 1, epoch: "e1", seq: 0, at: Self.at(35))
+        track.connected(node: "c", session: "s", at: Self.at(70))
+        let outcome = NodeFailoverLedger().outcome(of: [track], kill: nil)
+        #expect(outcome.moved == 1)
+        #expect(outcome.closes == 2)
+        #expect(outcome.sessionsResumed == 1, "the same session after both losses")
+        #expect(outcome.timesToReconnect == [.milliseconds(40)], "the longest of the client's losses")
+        #expect(outcome.timesToResume == [.milliseconds(25)], "two losses in a row share their first publication")
+        #expect(outcome.timesToDetect.isEmpty, "no kill")
+    }
+
+    @Test func aNewSessionAfterAnyLossIsNotResumed() {
+        var track = NodeFailoverTrack(channel: 0)
+        track.connected(node: "a", session: "s", at: Self.at(0))
+        track.disconnected(code: 1012, at: Self.at(10))
+        track.connected(node: "b", session: "s", at: Self.at(20))
+        track.disconnected(code: 1006, at: Self.at(30))
+        track.connected(node: "c", session: "t", at: Self.at(40))
+        #expect(NodeFailoverLedger().outcome(of: [track], kill: nil).sessionsResumed == 0)
+    }
+
+    @Test func theLongestDeliveryGapIsKeptPerClient() {
+        var track = NodeFailoverTrack(channel: 0)
+        for (offset, ms) in [(1, 0), (2, 40), (3, 300), (4, 320)] {
+            track.publication(offset: UInt64(offset), epoch: "e1", seq: UInt64(offset), at: Self.at(ms))
+        }
+        #expect(track.longestDeliveryGap == .milliseconds(260))
+        #expect(NodeFailoverLedger().outcome(of: [track, NodeFailoverTrack(channel: 1)], kill: nil).longestDeliveryGaps == [.milliseconds(260), .zero])
     }
 
     @Test func timesArePercentilesInMilliseconds() {

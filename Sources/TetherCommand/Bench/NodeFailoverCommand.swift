@@ -22,13 +22,20 @@ struct NodeFailoverCommand: AsyncParsableCommand {
             {"seq":N} and its own idempotency key, retried with the same key every 20 ms after a temporary \
             refusal (503, error 114) or a transport failure until acknowledged (retries stop 5 s after \
             publishing). With --kill-pid, that process gets SIGKILL --kill-after into the publishing (only a \
-            `tether node` process is accepted). After publishing, waits up to --drain for every client to \
-            receive its channel's last acknowledged offset, then counts: lost (acknowledged, not received by \
-            a subscribed client; per client and publication), duplicated (delivered twice to the application, \
-            same offset or same seq), out of order, gaps the SDK reported, and for every client that lost its \
-            connection after the kill ("moved"): kill to connection loss seen, to reconnection, and to the \
-            first publication received after the loss (time to resume; it includes waiting for the next \
-            publication of the channel when none was missed). Loopback targets only.
+            `tether node` process is accepted). Each --at OFFSET=COMMAND runs `/bin/sh -c COMMAND` OFFSET \
+            into the publishing (its output goes to stderr; it must bound its own time; a failing command fails \
+            the run). After publishing, waits up to --drain for every client to receive its channel's last \
+            acknowledged offset, then counts: lost (acknowledged, not received by a subscribed client; per \
+            client and publication), duplicated (delivered twice to the application, same offset or same seq), \
+            out of order, gaps the SDK reported, connection losses per client (closes seen by the SDK after \
+            the initial connect) and the longest interval between two deliveries per client; for every client \
+            that lost its connection ("moved"): its loss to reconnection and to the first publication received \
+            after it (time to resume; it includes waiting for the next publication of the channel when none \
+            was missed), and whether it resumed its session. With --kill-pid, also the kill to each connection \
+            loss seen. --gateway-metrics scrapes a gateway's admin /metrics afterwards for its session-mode \
+            figures (re-binds, migrations, replayed and de-duplicated publications, re-bind latency estimated \
+            from the histogram). Each --expect makes the command exit 1, after the report, when its condition \
+            fails. Loopback targets only.
             """
     )
 
@@ -64,6 +71,15 @@ struct NodeFailoverCommand: AsyncParsableCommand {
 
     @Option(help: "When to send the SIGKILL, from the start of publishing (less than --duration).")
     var killAfter = BenchDurationArgument(.seconds(3))
+
+    @Option(name: .customLong("at"), help: "OFFSET=COMMAND: run `/bin/sh -c COMMAND` OFFSET after publishing starts (repeatable; less than --duration).")
+    var events: [NodeFailoverEvent] = []
+
+    @Option(help: "A gateway admin listener's metrics URL (http://127.0.0.1:PORT/metrics) to scrape after the run (optional).")
+    var gatewayMetrics: String?
+
+    @Option(name: .customLong("expect"), help: "Fail (exit 1 after the report) unless this holds: no-closes, exactly-once or all-resumed (repeatable).")
+    var expectations: [NodeFailoverExpectation] = []
 
     @Option(help: "Longest wait after publishing for every client to catch up (at most 1m).")
     var drain = BenchDurationArgument(.seconds(10))
@@ -101,6 +117,11 @@ struct NodeFailoverCommand: AsyncParsableCommand {
         if let pid = self.killPid, pid <= 1 || pid == getpid() {
             throw ValidationError("--kill-pid must name another process (more than 1, not this one)")
         }
+        for event in self.events where event.offset >= self.duration.duration {
+            throw ValidationError("--at \(event.command.prefix(40)): the offset must be less than --duration")
+        }
+        guard self.events.count <= 32 else { throw ValidationError("at most 32 --at") }
+        if let url = self.gatewayMetrics { _ = try NodeFailoverGatewayMetrics.target(url) }
         guard self.drain.duration >= .zero, self.drain.duration <= .seconds(60) else { throw ValidationError("--drain must be 0...1m") }
         guard self.backoffMin.duration > .zero, self.backoffMax.duration >= self.backoffMin.duration, self.backoffMax.duration <= .seconds(60) else {
             throw ValidationError("--backoff-min must be more than 0 and at most --backoff-max, which is at most 1m")
@@ -117,8 +138,9 @@ struct NodeFailoverCommand: AsyncParsableCommand {
         return try BenchTarget(url: "ws://" + self.apiURL.dropFirst("http://".count))
     }
 
-    /// Publisher workers for the rate: one per 100 publications/s, 4...64.
-    var workers: Int { min(64, max(4, self.rate / 100)) }
+    /// Publisher workers for the rate: one per 50 publications/s, 4...64 (each waits for its answer before
+    /// the next request, so a slow server API, e.g. a debug build under load, still gets the rate).
+    var workers: Int { min(64, max(4, self.rate / 50)) }
 
     func run() async throws {
         let targets = try self.urls.map { try BenchTarget(url: $0).description }
@@ -187,6 +209,15 @@ struct NodeFailoverCommand: AsyncParsableCommand {
             if kill(pid, SIGKILL) != 0 { return (at, "kill(\(pid), SIGKILL) failed: errno \(errno)") }
             return (at, nil)
         }
+        let events = self.events
+        let eventRuns = Task {
+            await withTaskGroup(of: (Int, NodeFailoverEvent.Outcome).self) { group in
+                for (index, event) in events.enumerated() { group.addTask { (index, await event.run(start: start)) } }
+                var outcomes: [(Int, NodeFailoverEvent.Outcome)] = []
+                for await outcome in group { outcomes.append(outcome) }
+                return outcomes.sorted { $0.0 < $1.0 }.map(\.1)
+            }
+        }
         while clock.now < publishUntil {
             try? await Task.sleep(until: min(publishUntil, clock.now + .seconds(1)))
             let counters = publisher.snapshot
@@ -199,6 +230,9 @@ struct NodeFailoverCommand: AsyncParsableCommand {
         }
         await publishing.value
         let killing = await killer.value
+        BenchConsole.endProgress()
+        if !events.isEmpty { BenchConsole.progress("waiting for the --at commands to finish") }
+        let eventOutcomes = await eventRuns.value
         BenchConsole.endProgress()
 
         // Drain: every client up to its channel's last acknowledged offset.
@@ -221,7 +255,7 @@ struct NodeFailoverCommand: AsyncParsableCommand {
         }
         let outcome = ledger.outcome(of: tracks, kill: killing.flatMap { $0.error == nil ? $0.at : nil })
         let counters = publisher.snapshot
-        let report = NodeFailoverReport(
+        var report = NodeFailoverReport(
             urls: targets,
             apiURL: self.apiURL,
             opened: opened.count,
@@ -268,7 +302,26 @@ struct NodeFailoverCommand: AsyncParsableCommand {
             nodesAtEnd: outcome.nodesAtEnd,
             closeCodes: Dictionary(uniqueKeysWithValues: outcome.closeCodes.map { (String($0.key), $0.value) })
         )
+        report.closes = outcome.closes
+        report.clientsWithClose = outcome.clientsWithClose
+        report.longestDeliveryGapMilliseconds = NodeFailoverTimes(outcome.longestDeliveryGaps)
+        report.events = eventOutcomes
+        if let url = self.gatewayMetrics { report.gatewayMetrics = await NodeFailoverGatewayMetrics.scrape(url) }
+        report.expectations = self.expectations.map(\.rawValue)
+        report.expectationFailures = self.expectations.compactMap { expectation in
+            expectation.failure(of: report).map { "\(expectation.rawValue): \($0)" }
+        }
         print(self.json ? try BenchConsole.json(report) : report.table)
+        let failedEvents = eventOutcomes.filter { !$0.succeeded }
+        for event in failedEvents {
+            Self.printError("--at \(event.command.prefix(60)) failed: " + (event.status.map { "exit \($0)" } ?? event.error ?? "?"))
+        }
+        for failure in report.expectationFailures { Self.printError("expectation not met: \(failure)") }
+        if !failedEvents.isEmpty || !report.expectationFailures.isEmpty { throw ExitCode.failure }
+    }
+
+    private static func printError(_ line: String) {
+        FileHandle.standardError.write(Data(("tether bench failover: " + line + "\n").utf8))
     }
 
     /// Why `pid` must not be killed (nil when it is a running `tether node`): the bench only ever kills a

@@ -26,19 +26,27 @@ struct NodeFailoverLedger: Sendable {
         var foreign = 0
         /// Clients whose subscription ended before the end of the run.
         var ended = 0
-        /// With a kill: clients that lost their connection at or after it (they were on the killed node).
+        /// Clients that lost their connection at least once (a node killed or drained, Redis restarted …).
         var moved = 0
-        /// Of those: connected again, and with the same session (resumed rather than started afresh).
+        /// Of those: connected again after every loss, and with the session held before each loss (resumed
+        /// rather than started afresh).
         var reconnected = 0
         var sessionsResumed = 0
-        /// Of those: received no publication after the loss.
+        /// Of those: received no publication after one of their losses.
         var notResumed = 0
-        /// Per moved client that received a publication after the loss: from the kill to that publication.
+        /// Per moved client that received a publication after each loss: the longest time from a loss of
+        /// its own to the first publication after it.
         var timesToResume: [Duration] = []
-        /// Per moved client that connected again: from the kill to the connection's acceptance.
+        /// Per moved client that connected again after each loss: the longest time from a loss to the
+        /// connection's acceptance.
         var timesToReconnect: [Duration] = []
-        /// Per moved client: from the kill to the loss of its connection being seen.
+        /// With a kill, per client that lost its connection at or after it: from the kill to that loss.
         var timesToDetect: [Duration] = []
+        /// Connection losses over all clients, and clients with at least one.
+        var closes = 0
+        var clientsWithClose = 0
+        /// Per client: the longest interval between two consecutive deliveries.
+        var longestDeliveryGaps: [Duration] = []
         /// Clients per node name at the kill (or at the end without a kill), and at the end.
         var nodesAtKill: [String: Int] = [:]
         var nodesAtEnd: [String: Int] = [:]
@@ -75,7 +83,9 @@ struct NodeFailoverLedger: Sendable {
         return (track.highest(in: last.epoch) ?? 0) >= last.offset
     }
 
-    /// The outcome of the run for `tracks`; with `kill`, the failover figures relative to that instant.
+    /// The outcome of the run for `tracks`. Recovery figures are measured from each client's own connection
+    /// losses; `kill` (the instant of a `--kill-pid` SIGKILL) adds the time from it to each loss after it, and
+    /// names the nodes the clients were on at that instant.
     func outcome(of tracks: [NodeFailoverTrack], kill: ContinuousClock.Instant?) -> Outcome {
         var outcome = Outcome()
         outcome.clients = tracks.count
@@ -105,21 +115,27 @@ struct NodeFailoverLedger: Sendable {
             if missed > 0 { outcome.clientsWithLoss += 1 }
             if let end = track.connections.last { outcome.nodesAtEnd[end.node, default: 0] += 1 }
 
-            guard let kill else {
-                if let end = track.connections.last { outcome.nodesAtKill[end.node, default: 0] += 1 }
-                continue
+            outcome.closes += track.closes
+            outcome.longestDeliveryGaps.append(track.longestDeliveryGap)
+            if let kill {
+                if let before = track.node(at: kill) { outcome.nodesAtKill[before.node, default: 0] += 1 }
+                if let loss = track.firstLoss(after: kill) { outcome.timesToDetect.append(loss.at - kill) }
+            } else if let end = track.connections.last {
+                outcome.nodesAtKill[end.node, default: 0] += 1
             }
-            if let before = track.node(at: kill) { outcome.nodesAtKill[before.node, default: 0] += 1 }
-            guard let recovery = track.recovery(after: kill) else { continue }
+            let recoveries = track.recoveries()
+            guard !recoveries.isEmpty else { continue }
             outcome.moved += 1
-            outcome.timesToDetect.append(recovery.loss.at - kill)
-            if let reconnected = recovery.reconnected {
+            outcome.clientsWithClose += 1
+            if recoveries.allSatisfy({ $0.reconnected != nil }) {
                 outcome.reconnected += 1
-                outcome.timesToReconnect.append(reconnected.at - kill)
-                if let before = track.node(at: kill), before.session == reconnected.session { outcome.sessionsResumed += 1 }
+                outcome.timesToReconnect.append(recoveries.map { $0.reconnected!.at - $0.loss.at }.max()!)
+                if recoveries.allSatisfy({ $0.before != nil && $0.before?.session == $0.reconnected?.session }) {
+                    outcome.sessionsResumed += 1
+                }
             }
-            if let first = recovery.loss.firstPublicationAfter {
-                outcome.timesToResume.append(first - kill)
+            if recoveries.allSatisfy({ $0.loss.firstPublicationAfter != nil }) {
+                outcome.timesToResume.append(recoveries.map { $0.loss.firstPublicationAfter! - $0.loss.at }.max()!)
             } else {
                 outcome.notResumed += 1
             }

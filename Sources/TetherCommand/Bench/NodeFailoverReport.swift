@@ -54,6 +54,19 @@ struct NodeFailoverReport: Encodable, Sendable {
     var nodesAtKill: [String: Int]
     var nodesAtEnd: [String: Int]
     var closeCodes: [String: Int]
+    /// Connection losses over all clients (closes and errors seen by the SDK after the initial connect),
+    /// and clients with at least one.
+    var closes = 0
+    var clientsWithClose = 0
+    /// Per client, the longest interval between two consecutive deliveries: p50, p99 and max over clients.
+    var longestDeliveryGapMilliseconds = NodeFailoverTimes([])
+    /// The `--at` commands and how each went.
+    var events: [NodeFailoverEvent.Outcome] = []
+    /// The gateway's session-mode figures (`--gateway-metrics`).
+    var gatewayMetrics: NodeFailoverGatewayMetrics?
+    /// The `--expect` conditions, and why those that failed did.
+    var expectations: [String] = []
+    var expectationFailures: [String] = []
 
     private enum CodingKeys: String, CodingKey {
         case mode, urls, opened, failed, failures, clients, channels, rate, killed, published, deliveries, lost
@@ -87,6 +100,11 @@ struct NodeFailoverReport: Encodable, Sendable {
         case nodesAtKill = "nodes_at_kill"
         case nodesAtEnd = "nodes_at_end"
         case closeCodes = "close_codes"
+        case closes, events, expectations
+        case clientsWithClose = "clients_with_close"
+        case longestDeliveryGapMilliseconds = "longest_delivery_gap_ms"
+        case gatewayMetrics = "gateway_metrics"
+        case expectationFailures = "expectation_failures"
     }
 
     var table: String {
@@ -113,13 +131,23 @@ struct NodeFailoverReport: Encodable, Sendable {
                 + "  duplicated \(self.duplicated)  out of order \(self.outOfOrder)  gaps \(self.gaps) (\(self.gapOffsets) offsets)"
                 + "  subscriptions ended \(self.subscriptionsEnded)",
             "  nodes         at the kill: \(counts(self.nodesAtKill)); at the end: \(counts(self.nodesAtEnd))",
-            "  moved         \(self.moved) clients lost their connection after the kill; \(self.reconnected) reconnected"
-                + " (\(self.sessionsResumed) resumed their session), \(self.notResumed) received nothing after",
-            "  resume        \(self.timeToResumeMilliseconds.line)  (kill → first publication received after the loss)",
-            "  reconnect     \(self.timeToReconnectMilliseconds.line)  (kill → connect accepted)",
+            "  moved         \(self.moved) clients lost their connection; \(self.reconnected) reconnected after every loss"
+                + " (\(self.sessionsResumed) resumed their session each time), \(self.notResumed) received nothing after a loss",
+            "  resume        \(self.timeToResumeMilliseconds.line)  (own connection loss → first publication after it; longest per client)",
+            "  reconnect     \(self.timeToReconnectMilliseconds.line)  (own connection loss → connect accepted; longest per client)",
             "  detect        \(self.timeToDetectMilliseconds.line)  (kill → connection loss seen)",
-            "  closes        \(counts(self.closeCodes))",
+            "  closes        \(self.closes) on \(self.clientsWithClose) clients; codes: \(counts(self.closeCodes))",
+            "  delivery gap  \(self.longestDeliveryGapMilliseconds.line)  (longest interval between two deliveries, per client)",
         ]
+        for event in self.events {
+            let result = event.status.map { $0 == 0 ? "ok" : "exit \($0)" } ?? "not started (\(event.error ?? "?"))"
+            lines.append("  event         at \(f(event.offsetSeconds, 1)) s: \(result) in \(f(event.durationSeconds)) s (started \(f(event.startedSeconds)) s): \(event.command.prefix(100))")
+        }
+        if let metrics = self.gatewayMetrics { lines += metrics.lines }
+        if !self.expectations.isEmpty {
+            lines.append("  expect        \(self.expectations.joined(separator: ", ")): "
+                + (self.expectationFailures.isEmpty ? "met" : "FAILED: " + self.expectationFailures.joined(separator: "; ")))
+        }
         for (reason, count) in self.publishFailures.sorted(by: { $0.value > $1.value }).prefix(5) {
             lines.append("  publish fail  \(count)× \(reason)")
         }

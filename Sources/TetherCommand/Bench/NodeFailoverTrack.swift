@@ -5,7 +5,8 @@
 /// received is a *duplicate* (delivered twice to the application); any other publication whose offset is
 /// below the previous one's, in the same epoch, is *out of order*. Loss is decided later, against the
 /// acknowledged offsets (``NodeFailoverLedger``). Connection losses are kept with the time of the first
-/// publication received after each, so the time to resume after any instant can be read afterwards.
+/// publication received after each, so the time to resume after any loss can be read afterwards. The
+/// longest interval between two consecutive deliveries (of any publication) is kept as it goes.
 /// Value type; `NodeFailoverClient` holds one behind a mutex.
 struct NodeFailoverTrack: Sendable {
     /// A connection accepted by a node.
@@ -39,6 +40,9 @@ struct NodeFailoverTrack: Sendable {
     private(set) var losses: [Loss] = []
     /// Close codes of lost connections, and how often each came.
     private(set) var closeCodes: [UInt16: Int] = [:]
+    /// The longest interval between two consecutive publications delivered (zero with fewer than two).
+    private(set) var longestDeliveryGap: Duration = .zero
+    private var lastDeliveryAt: ContinuousClock.Instant?
     /// How the subscription ended before the client was closed (nil while it runs).
     private(set) var ended: String?
     private var last: (epoch: String, offset: UInt64)?
@@ -50,8 +54,13 @@ struct NodeFailoverTrack: Sendable {
     /// Records a publication the subscription yielded at `at`; `seq` is its data's sequence number.
     mutating func publication(offset: UInt64, epoch: String, seq: UInt64?, at: ContinuousClock.Instant) {
         self.deliveries += 1
-        if let index = self.losses.indices.last, self.losses[index].firstPublicationAfter == nil {
+        if let previous = self.lastDeliveryAt, at - previous > self.longestDeliveryGap { self.longestDeliveryGap = at - previous }
+        if self.lastDeliveryAt.map({ at > $0 }) ?? true { self.lastDeliveryAt = at }
+        // Every loss since the previous publication (two losses in a row share their first publication).
+        var index = self.losses.count - 1
+        while index >= 0, self.losses[index].firstPublicationAfter == nil {
             self.losses[index].firstPublicationAfter = at
+            index -= 1
         }
         let newOffset = self.received[epoch, default: NodeFailoverOffsetSet()].insert(offset)
         var newSequence = true
@@ -100,11 +109,19 @@ struct NodeFailoverTrack: Sendable {
         self.connections.last { $0.at <= instant }
     }
 
-    /// How the client came through a node failure at `kill`: nil when it lost no connection at or after
-    /// `kill`. Otherwise the first such loss, the first connection accepted after it (if any), and the first
-    /// publication received after the loss (if any).
-    func recovery(after kill: ContinuousClock.Instant) -> (loss: Loss, reconnected: Connection?)? {
-        guard let loss = self.losses.first(where: { $0.at >= kill }) else { return nil }
-        return (loss, self.connections.first { $0.at >= loss.at })
+    /// The connection losses seen (closes and errors of an established connection; failed reconnect
+    /// attempts are not counted).
+    var closes: Int { self.losses.count }
+
+    /// Each connection loss with the connection held before it and the first connection accepted after it.
+    func recoveries() -> [(loss: Loss, before: Connection?, reconnected: Connection?)] {
+        self.losses.map { loss in
+            (loss, self.connections.last { $0.at <= loss.at }, self.connections.first { $0.at >= loss.at })
+        }
+    }
+
+    /// The first connection loss at or after `instant`, nil when there was none.
+    func firstLoss(after instant: ContinuousClock.Instant) -> Loss? {
+        self.losses.first { $0.at >= instant }
     }
 }
