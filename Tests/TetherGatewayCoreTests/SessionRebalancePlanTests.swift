@@ -11,6 +11,7 @@ struct SessionRebalancePlanTests {
         #expect(three == [.init(endpoint: "a", sessions: 33), .init(endpoint: "b", sessions: 33)])  // 100 > 1.25 × 66.7
         let within = SessionRebalancePlan.moves(counts: ["a": 80, "b": 70, "c": 50], eligible: ["a", "b", "c"], balanceFactor: 1.25)
         #expect(within.isEmpty)  // 80 is not above 1.25 × 66.7
+        #expect(SessionRebalancePlan.receivers(counts: ["a": 150, "b": 50], eligible: ["a", "b", "c"]) == ["b", "c"])
         let skewed = SessionRebalancePlan.moves(counts: ["a": 150, "b": 50, "c": 0], eligible: ["a", "b", "c"], balanceFactor: 1.25)
         #expect(skewed == [.init(endpoint: "a", sessions: 83)])
     }

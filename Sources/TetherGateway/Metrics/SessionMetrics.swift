@@ -34,7 +34,7 @@ final class SessionMetrics: Sendable {
 
     private let rebinds: [RebindReason: Counter]
     private let closes: [CloseReason: Counter]
-    let rebindDuration: Timer
+    private let rebindDurations: [RebindReason: Timer]
     let migrations: Counter
     let replayed: Counter
     let deduplicated: Counter
@@ -47,7 +47,9 @@ final class SessionMetrics: Sendable {
         closes = Dictionary(uniqueKeysWithValues: CloseReason.allCases.map { reason in
             (reason, Counter(label: GatewayMetricNames.sessionClientClosesTotal, dimensions: labels + [("reason", reason.rawValue)], factory: factory))
         })
-        rebindDuration = Timer(label: GatewayMetricNames.sessionRebindDuration, dimensions: labels, factory: factory)
+        rebindDurations = Dictionary(uniqueKeysWithValues: RebindReason.allCases.map { reason in
+            (reason, Timer(label: GatewayMetricNames.sessionRebindDuration, dimensions: labels + [("reason", reason.rawValue)], factory: factory))
+        })
         migrations = Counter(label: GatewayMetricNames.sessionMigrationsTotal, dimensions: labels, factory: factory)
         replayed = Counter(label: GatewayMetricNames.sessionReplayedTotal, dimensions: labels, factory: factory)
         deduplicated = Counter(label: GatewayMetricNames.sessionDeduplicatedTotal, dimensions: labels, factory: factory)
@@ -56,6 +58,11 @@ final class SessionMetrics: Sendable {
     func rebind(_ reason: RebindReason) {
         rebinds[reason]?.increment()
         if reason.isMigration { migrations.increment() }
+    }
+
+    /// The re-bind latency histogram of `reason`.
+    func rebindDuration(_ reason: RebindReason) -> Timer {
+        rebindDurations[reason]!
     }
 
     func clientClosed(_ reason: CloseReason) {

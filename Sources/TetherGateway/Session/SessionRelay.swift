@@ -49,8 +49,12 @@ final class SessionRelay {
         var deadline: NIODeadline
         /// Not tried first (the endpoint just lost or being left).
         var excluded: String?
+        /// A rebalance moves only to these (the endpoints below the average).
+        var towards: Set<String>?
         var dialing = false
         var attempts = 0
+        /// When the current candidate's connection was open (the rest of the re-bind is the node's resume).
+        var candidateOpenAt: NIODeadline?
     }
     private var rebind: Rebind?
 
@@ -284,13 +288,17 @@ final class SessionRelay {
         dialNext()  // unless a migration's dial or candidate is already under way
     }
 
-    /// Moves the session to another endpoint while the current one keeps serving it (drain, rebalance).
-    /// False when it cannot start now (already moving, not yet started, finished).
+    /// Whether a re-bind or migration is under way.
+    var isMoving: Bool { rebind != nil }
+
+    /// Moves the session to another endpoint (only to `towards`, when given) while the current one keeps
+    /// serving it (drain, rebalance). False when it cannot start now (already moving, not yet started,
+    /// finished).
     @discardableResult
-    func migrate(_ reason: SessionMetrics.RebindReason) -> Bool {
+    func migrate(_ reason: SessionMetrics.RebindReason, towards: Set<String>? = nil) -> Bool {
         guard state == .open, upstream != nil, rebind == nil, tracker.sessionID != nil, !tracker.isRebinding else { return false }
         let now = NIODeadline.now()
-        rebind = Rebind(reason: reason, startedAt: now, deadline: now + TimeAmount(settings.rebindTimeout), excluded: endpoint)
+        rebind = Rebind(reason: reason, startedAt: now, deadline: now + TimeAmount(settings.rebindTimeout), excluded: endpoint, towards: towards)
         metrics.rebind(reason)
         dialNext()
         return true
@@ -301,6 +309,7 @@ final class SessionRelay {
         // A migration never lands where it leaves; a lost node is tried again only after the others.
         let leaving = upstream != nil ? endpoint : nil
         var targets = cluster.rebindTargets(excluding: leaving ?? (current.attempts == 0 ? current.excluded : nil), now: runtime.now())
+        if let towards = current.towards { targets = targets.filter { towards.contains($0.id) } }
         if targets.isEmpty, leaving == nil, current.attempts == 0, let excluded = current.excluded {
             targets = cluster.rebindTargets(excluding: nil, now: runtime.now()).filter { $0.id == excluded }
         }
@@ -320,6 +329,7 @@ final class SessionRelay {
                     return
                 }
                 candidate = (opened.leg, opened.target)
+                rebind?.candidateOpenAt = .now()
                 opened.leg.attach(self)
                 guard candidate?.leg === opened.leg else { return }  // it closed while attaching
                 let output = tracker.startRebind()
@@ -334,6 +344,12 @@ final class SessionRelay {
     /// Tries again after a short pause, or gives up at the deadline.
     private func retryLater() {
         guard state == .open, let current = rebind else { return }
+        if current.reason == .rebalance, upstream != nil, !tracker.isRebinding {
+            // A rebalance is an optimisation: if its first try fails, the session stays (the next round
+            // looks again).
+            rebind = nil
+            return
+        }
         if NIODeadline.now() >= current.deadline {
             return rebindTimedOut()
         }
@@ -365,7 +381,7 @@ final class SessionRelay {
         guard let leg = candidate?.leg, let target = candidate?.target, let current = rebind else { return }
         let now = NIODeadline.now()
         let seconds = Double((now - current.startedAt).nanoseconds) / 1e9
-        metrics.rebindDuration.recordNanoseconds((now - current.startedAt).nanoseconds)
+        metrics.rebindDuration(current.reason).recordNanoseconds((now - current.startedAt).nanoseconds)
         if let old = upstream { retire(old, code: 1000, reason: "session moved") }
         let from = endpoint
         endpointMetrics.sessionsActive.decrement()
@@ -382,9 +398,14 @@ final class SessionRelay {
             metadata: [
                 "from": "\(from)", "to": "\(target.id)", "reason": "\(current.reason.rawValue)",
                 "ms": "\(Int((seconds * 1000).rounded()))", "attempts": "\(current.attempts)",
+                "resume_ms": "\(current.candidateOpenAt.map { (now - $0).nanoseconds / 1_000_000 } ?? 0)",
             ]
         )
         if client.isWritable { leg.resumeReading() }
+        if cluster.adminState(of: target.id) != .ready {
+            // The endpoint was drained (or put in maintenance) while this move was on its way there.
+            eventLoop.assumeIsolated().execute { [self] in migrate(.drain) }
+        }
     }
 
     private func trackerFailed(_ error: SessionTracker.Failure, leg: SessionLegHandler) {

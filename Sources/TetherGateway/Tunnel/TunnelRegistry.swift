@@ -106,23 +106,33 @@ final class TunnelRegistry: Sendable {
 
     /// Live sessions of `cluster` (all clusters when nil), by the endpoint they are bound to.
     func sessionCounts(cluster: String?) async -> [String: Int] {
-        var counts: [String: Int] = [:]
-        for (loop, box) in loops {
-            let local = (try? await loop.submit { () -> [String: Int] in
-                var counts: [String: Int] = [:]
-                for session in box.value.map({ Array($0.sessions.values) }) ?? [] where cluster == nil || session.cluster.name == cluster {
-                    counts[session.endpoint, default: 0] += 1
-                }
-                return counts
-            }.get()) ?? [:]
-            counts.merge(local, uniquingKeysWith: +)
-        }
-        return counts
+        await sessionCensus(cluster: cluster).bound
     }
 
-    /// Moves up to `limit` sessions bound to `endpoint` of `cluster` elsewhere, `rate` per second across the
-    /// gateway starting `after` from now (`stillWanted` is checked at each move, so a drain that is called
-    /// off stops). Returns how many were scheduled.
+    /// Live sessions of `cluster` (all when nil): how many are bound to each endpoint, and how many of them
+    /// are moving (a re-bind or migration under way).
+    func sessionCensus(cluster: String?) async -> (bound: [String: Int], moving: Int) {
+        var counts: [String: Int] = [:]
+        var moving = 0
+        for (loop, box) in loops {
+            let local = (try? await loop.submit { () -> ([String: Int], Int) in
+                var counts: [String: Int] = [:]
+                var moving = 0
+                for session in box.value.map({ Array($0.sessions.values) }) ?? [] where cluster == nil || session.cluster.name == cluster {
+                    counts[session.endpoint, default: 0] += 1
+                    if session.isMoving { moving += 1 }
+                }
+                return (counts, moving)
+            }.get()) ?? ([:], 0)
+            counts.merge(local.0, uniquingKeysWith: +)
+            moving += local.1
+        }
+        return (counts, moving)
+    }
+
+    /// Moves up to `limit` sessions bound to `endpoint` of `cluster` elsewhere (only to `towards`, when
+    /// given), `rate` per second across the gateway starting `after` from now (`stillWanted` is checked at
+    /// each move, so a drain that is called off stops). Returns how many were scheduled.
     @discardableResult
     func migrateSessions(
         cluster: String,
@@ -131,6 +141,7 @@ final class TunnelRegistry: Sendable {
         rate: Double,
         after: Duration = .zero,
         reason: SessionMetrics.RebindReason,
+        towards: Set<String>? = nil,
         stillWanted: @escaping @Sendable () -> Bool = { true }
     ) async -> Int {
         let counts = await sessionCounts(cluster: cluster)
@@ -139,7 +150,7 @@ final class TunnelRegistry: Sendable {
         let offsets = (0..<total).map { after + .milliseconds(Int64((Double($0) * interval * 1000).rounded())) }
         return await spread(offsets, sessionsOf: cluster, endpoint: endpoint) { session in
             guard stillWanted() else { return }
-            session.migrate(reason)
+            session.migrate(reason, towards: towards)
         }
     }
 

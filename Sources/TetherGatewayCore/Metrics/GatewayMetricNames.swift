@@ -38,7 +38,7 @@ public enum GatewayMetricNames {
     /// `node_disconnect`, `drain`, `rebalance`).
     public static let sessionRebindsTotal = "tether_gateway_session_rebinds_total"
     /// Histogram (seconds): from the loss of a session's endpoint (or the start of a migration) to the new
-    /// endpoint's answer to the resuming `connect`, by cluster.
+    /// endpoint's answer to the resuming `connect`, by cluster and reason (as for re-binds).
     public static let sessionRebindDuration = "tether_gateway_session_rebind_duration_seconds"
     /// Counter: sessions moved by a drain or a rebalance (the migration rate is its rate), by cluster.
     public static let sessionMigrationsTotal = "tether_gateway_session_migrations_total"

@@ -13,6 +13,13 @@ public enum SessionRebalancePlan {
         }
     }
 
+    /// Where a rebalance's moves may land: the eligible endpoints below the average.
+    public static func receivers(counts: [String: Int], eligible: Set<String>) -> Set<String> {
+        guard !eligible.isEmpty else { return [] }
+        let average = Double(counts.values.reduce(0, +)) / Double(eligible.count)
+        return eligible.filter { Double(counts[$0] ?? 0) < average }
+    }
+
     /// - Parameters:
     ///   - counts: live sessions by endpoint id.
     ///   - eligible: endpoints that take new sessions.
