@@ -36,6 +36,31 @@ struct SessionModeLiveTests {
         await nodes.stopAll()
     }
 
+    @Test("a node that hangs (its socket open, nothing answered) is left after the keep-alive timeout; the session moves")
+    func hungNode() async throws {
+        let nodes = try await NodeHarness.start(nodes: 2)
+        let proxy = try await FreezableProxy.start(targetPort: nodes.port(0))
+        var configuration = SessionModeHarness.configuration(nodes: nodes, endpoints: [0, 1])
+        configuration.clusters[0].endpoints = [
+            EndpointConfiguration(address: HostAndPort(host: "127.0.0.1", port: proxy.port)),
+            EndpointConfiguration(address: HostAndPort(host: "127.0.0.1", port: nodes.port(1)), state: .maint),
+        ]
+        configuration.clusters[0].keepAlive = KeepAliveConfiguration(interval: .milliseconds(200), timeout: .milliseconds(300))
+        let gateway = try await SessionModeHarness.start(nodes: nodes, endpoints: []) { $0 = configuration }
+        let client = try await gateway.client(user: "alice", channels: ["feed:h"])
+        try await self.publish(nodes, via: 1, channel: "feed:h", 1...5, pause: .zero)
+        #expect(try await SessionModeHarness.offsets(from: client, channel: "feed:h", through: 5) == Array(1...5))
+        _ = await gateway.gateway.setEndpointState(cluster: "nodes", endpoint: "127.0.0.1:\(nodes.port(1))", to: .ready)
+        proxy.freeze()
+        try await self.publish(nodes, via: 1, channel: "feed:h", 6...10, pause: .zero)
+        // The publications made while the node hung arrive once the session has moved to node 1.
+        #expect(try await SessionModeHarness.offsets(from: client, channel: "feed:h", through: 10) == Array(6...10))
+        #expect(await gateway.gateway.sessionCount(endpoint: "127.0.0.1:\(nodes.port(1))") == 1)
+        await gateway.stop()
+        await proxy.stop()
+        await nodes.stopAll()
+    }
+
     @Test("publishes in flight when the node stops are re-sent with the gateway's idempotency key: each applied once, each answered")
     func publishesInFlight() async throws {
         let nodes = try await NodeHarness.start(nodes: 2)
