@@ -172,6 +172,7 @@ final class SessionRelay {
         }
         switch frame.opcode {
         case .text:
+            if forwardPublications(frame.unmaskedData) { return }
             guard let text = String(validating: frame.unmaskedData.readableBytesView, as: UTF8.self) else {
                 return upstreamFailed(leg, reason: .error, detail: "text frame is not UTF-8")
             }
@@ -201,6 +202,45 @@ final class SessionRelay {
         default:
             break
         }
+    }
+
+    /// The fast path for live traffic: a frame of nothing but `pub` pushes in the node's own form
+    /// (``PubPushHeader``) goes to the client as it came, without decoding, minus the lines the client
+    /// already has. The tracker sees each one exactly as through ``SessionTracker/fromUpstream(_:)``. False
+    /// (and nothing done) for any other frame.
+    private func forwardPublications(_ data: ByteBuffer) -> Bool {
+        let lines = data.withUnsafeReadableBytes { bytes -> [(range: Range<Int>, header: PubPushHeader)]? in
+            var lines: [(range: Range<Int>, header: PubPushHeader)] = []
+            var start = 0
+            while start < bytes.count {
+                let end = bytes[start...].firstIndex(of: 0x0A) ?? bytes.count
+                if end > start {
+                    guard let header = PubPushHeader.parse(UnsafeRawBufferPointer(rebasing: bytes[start..<end])) else { return nil }
+                    lines.append((start..<end, header))
+                }
+                start = end + 1
+            }
+            return lines
+        }
+        guard let lines, !lines.isEmpty else { return false }
+        let kept = lines.filter { tracker.livePublication($0.header) }.map(\.range)
+        if kept.count == lines.count {
+            client.write(WebSocketFrame(fin: true, opcode: .text, data: data))
+        } else if !kept.isEmpty {
+            var joined = ByteBuffer()
+            for (index, range) in kept.enumerated() {
+                if index > 0 { joined.writeInteger(UInt8(ascii: "\n")) }
+                if var line = data.getSlice(at: data.readerIndex + range.lowerBound, length: range.count) {
+                    joined.writeBuffer(&line)
+                }
+            }
+            client.write(WebSocketFrame(fin: true, opcode: .text, data: joined))
+        }
+        reportTrackerCounters()
+        if client.bufferedBytes > settings.maxBufferedBytes {
+            closeClient(code: DisconnectCode.slowConsumer.code, reason: "slow consumer", because: .backlog)
+        }
+        return true
     }
 
     /// Sends what the tracker decided: to the client, then to the bound node.

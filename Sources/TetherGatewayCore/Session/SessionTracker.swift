@@ -241,6 +241,12 @@ public struct SessionTracker: Sendable {
         }
     }
 
+    /// A live `pub` push recognised by its head alone (``PubPushHeader``, the relay's fast path): true when
+    /// the client gets it, false when it already has it. Exactly what ``fromUpstream(_:)`` does with a `pub`.
+    public mutating func livePublication(_ header: PubPushHeader) -> Bool {
+        self.advance(channel: header.channel, epoch: header.epoch, offset: header.offset)
+    }
+
     /// Removes and returns the request `id` answers (nil for an unknown id, ignored).
     private mutating func finish(_ id: UInt32) -> Request? {
         guard let request = self.inFlight.removeValue(forKey: id) else { return nil }
