@@ -63,7 +63,8 @@ final class SessionRelay {
     /// A close frame was sent to the client; its connection closes once that is written.
     private var clientClosing = false
     private var lastClientRead: NIODeadline
-    private var lastClientData: NIODeadline
+    /// Last text either way (the idle timeout, as for tunnels).
+    private var lastData: NIODeadline
     private var lastUpstreamRead: NIODeadline
     private var clientPingSentAt: NIODeadline?
     private var upstreamPingSentAt: NIODeadline?
@@ -105,7 +106,7 @@ final class SessionRelay {
         self.baseLogger = logger
         let now = NIODeadline.now()
         self.lastClientRead = now
-        self.lastClientData = now
+        self.lastData = now
         self.lastUpstreamRead = now
     }
 
@@ -142,7 +143,7 @@ final class SessionRelay {
         clientPingSentAt = nil
         switch frame.opcode {
         case .text:
-            lastClientData = now
+            lastData = now
             guard let text = String(validating: frame.unmaskedData.readableBytesView, as: UTF8.self) else {
                 return closeClient(code: 1007, reason: "text frame is not UTF-8", because: .protocol)
             }
@@ -172,6 +173,7 @@ final class SessionRelay {
         }
         switch frame.opcode {
         case .text:
+            lastData = .now()
             if forwardPublications(frame.unmaskedData) { return }
             guard let text = String(validating: frame.unmaskedData.readableBytesView, as: UTF8.self) else {
                 return upstreamFailed(leg, reason: .error, detail: "text frame is not UTF-8")
@@ -491,7 +493,7 @@ final class SessionRelay {
     func tick(now: NIODeadline) {
         guard state == .open else { return }
         let idle = TimeAmount(runtime.limits.idleTimeout)
-        if idle > .zero, now - lastClientData >= idle {
+        if idle > .zero, now - lastData >= idle {
             return closeClient(code: 1001, reason: "idle timeout", because: .idle)
         }
         let interval = TimeAmount(keepAlive.interval)
