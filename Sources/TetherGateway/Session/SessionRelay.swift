@@ -325,7 +325,6 @@ final class SessionRelay {
         if rebind == nil {
             let now = NIODeadline.now()
             rebind = Rebind(reason: reason, startedAt: now, deadline: now + TimeAmount(settings.rebindTimeout), excluded: endpoint)
-            metrics.rebind(reason)
         }
         dialNext()  // unless a migration's dial or candidate is already under way
     }
@@ -341,7 +340,6 @@ final class SessionRelay {
         guard state == .open, upstream != nil, rebind == nil, tracker.sessionID != nil, !tracker.isRebinding else { return false }
         let now = NIODeadline.now()
         rebind = Rebind(reason: reason, startedAt: now, deadline: now + TimeAmount(settings.rebindTimeout), excluded: endpoint, towards: towards)
-        metrics.rebind(reason)
         dialNext()
         return true
     }
@@ -423,6 +421,7 @@ final class SessionRelay {
         guard let leg = candidate?.leg, let target = candidate?.target, let current = rebind else { return }
         let now = NIODeadline.now()
         let seconds = Double((now - current.startedAt).nanoseconds) / 1e9
+        metrics.rebind(current.reason)
         metrics.rebindDuration(current.reason).recordNanoseconds((now - current.startedAt).nanoseconds)
         if let old = upstream { retire(old, code: 1000, reason: "session moved") }
         let from = endpoint
