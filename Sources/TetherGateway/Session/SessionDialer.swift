@@ -84,7 +84,9 @@ struct SessionDialer {
         var head = self.head
         head.headers.replaceOrAdd(name: "Sec-WebSocket-Key", value: key)
         head.headers.remove(name: "Sec-WebSocket-Extensions")
-        let timeout = TimeAmount(cluster.configuration.connectTimeout)
+        // The handshake gets the cluster's response timeout, but never longer than a re-bind may take.
+        let configuration = cluster.configuration
+        let timeout = TimeAmount(min(configuration.responseTimeout, configuration.session.rebindTimeout))
         connector.connect(to: target.address, on: eventLoop).assumeIsolated().whenComplete { result in
             switch result {
             case .failure(let error):
