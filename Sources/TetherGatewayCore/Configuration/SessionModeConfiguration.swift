@@ -8,13 +8,13 @@ public struct SessionModeConfiguration: Sendable, Equatable {
     /// `balanceFactor` × the average, at `migrationRate`, until none does. Default false (opt-in).
     public var rebalance: Bool
     /// How long a session may look for a new endpoint after losing its own; past it, the client is closed
-    /// with a reconnect code (3000) and resumes by itself. Default 10 s.
+    /// with 1013 (try again later, a reconnect code) and resumes by itself. Default 10 s.
     public var rebindTimeout: Duration
-    /// Requests in flight per session (sent to the node, not yet answered), or the client is closed with a
-    /// reconnect code. Default 1,000.
+    /// Requests in flight per session (sent to the node, not yet answered), or the client is closed with 3003
+    /// (a reconnect code). Default 1,000.
     public var maxInFlight: Int
     /// Bytes of client commands held while a session re-binds, and bytes waiting to be written to a slow
-    /// client, or the client is closed with a reconnect code. Default 1 MiB.
+    /// client, or the client is closed with 3003 (a reconnect code). Default 1 MiB.
     public var maxBufferedBytes: Int
 
     public init(
