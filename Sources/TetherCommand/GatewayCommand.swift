@@ -13,15 +13,19 @@ import UnixSignals
 struct GatewayCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "gateway",
-        abstract: "Run the WebSocket-aware load balancer (tunnel mode).",
+        abstract: "Run the WebSocket-aware load balancer (tunnel and session mode).",
         discussion: """
-            Listeners route requests by host and path prefix to clusters of endpoints. WebSocket handshakes \
-            are forwarded and the frames relayed both ways; plain HTTP requests are proxied too.
+            Listeners route requests by host and path prefix to clusters of endpoints. On a `mode: tunnel` \
+            route (the default) WebSocket handshakes are forwarded and the frames relayed both ways; plain \
+            HTTP requests are proxied too. On a `mode: session` route (endpoints must be Tether nodes) the \
+            gateway answers the handshake itself, speaks the Tether protocol both ways, and moves the \
+            client's session to another node when its node dies, hangs, is drained or a rebalance picks it, \
+            without closing the client (example: examples/gateway-session.yaml).
 
             The configuration is YAML (reference: docs/configuration.md, example: examples/gateway.yaml). An \
             invalid file is reported with the offending key and exit code 2. Send SIGHUP, or POST /reload to \
             the admin listener, to reload it without closing established connections. SIGTERM or SIGINT \
-            closes tunnels with 1001 spread over `shutdown_drain_window`, then exits.
+            closes tunnels and session clients with 1001 spread over `shutdown_drain_window`, then exits.
 
             Admin API (when `admin.listen` is set): GET /clusters, POST /clusters/NAME/endpoints/HOST:PORT/\
             {ready,drain,maint}, POST /reload, GET /metrics (Prometheus), GET /health.

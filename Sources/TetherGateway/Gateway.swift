@@ -127,12 +127,14 @@ public final class Gateway: Sendable {
         }
         configurationBox.withLockedValue { $0 = configuration }
         let metrics = runtime.metrics
+        for cluster in Set(removedEndpoints.map(\.cluster)) where configuration.cluster(named: cluster) == nil {
+            // A removed cluster's sessions have nowhere to move: their clients resume elsewhere by themselves.
+            await runtime.tunnels.closeSessions(cluster: cluster, cause: .shutdown, window: configuration.shutdownDrainWindow)
+        }
         for (cluster, endpoint) in removedEndpoints {
             let window = configuration.cluster(named: cluster)?.drainWindow ?? configuration.shutdownDrainWindow
             if let session = configuration.cluster(named: cluster)?.session {
                 await runtime.tunnels.migrateSessions(cluster: cluster, endpoint: endpoint, rate: session.migrationRate, reason: .drain)
-            } else {
-                await runtime.tunnels.closeSessions(cluster: cluster, cause: .shutdown, window: window)
             }
             await runtime.tunnels.closeSpread(
                 cluster: cluster,

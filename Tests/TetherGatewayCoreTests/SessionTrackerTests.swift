@@ -147,6 +147,74 @@ import TetherProtocol
         #expect(rest.toClient == [self.pub("chat:a", 8), self.pub("chat:a", 9)], "the history reply itself never reaches the client")
     }
 
+    @Test func liveTrafficWaitsWhileATruncatedRecoveryIsCompleted() throws {
+        var tracker = try self.connected()
+        let connectID = try self.upstream(tracker.startRebind().toUpstream[0]).id
+        var sub = SubscribeResult(channel: "chat:a", position: self.position(9), recoverable: true, recovered: true, publications: [self.publication(6)])
+        sub.more = true
+        let output = try tracker.fromUpstream(self.connectReply(id: connectID, subs: [sub]))
+        let history = try self.upstream(output.toUpstream[0])
+        #expect(tracker.isHolding("chat:a") && tracker.isCatchingUp)
+        // Live publications 10 and 11 arrive before the history reply: they wait.
+        #expect(try tracker.fromUpstream(self.pub("chat:a", 10) + "\n" + self.pub("chat:a", 11)).toClient.isEmpty)
+        let rest = try tracker.fromUpstream(ServerMessage.encodeReply(
+            id: history.id, result: HistoryResult(position: self.position(11), publications: (7...10).map(self.publication))
+        ))
+        #expect(rest.toClient == (7...11).map { self.pub("chat:a", $0) }, "in order, 10 once")
+        #expect(!tracker.isHolding("chat:a") && !tracker.isCatchingUp)
+    }
+
+    @Test func aTemporaryRefusalKeepsTheRebindGoingAndTheCommandsHeld() throws {
+        var tracker = try self.connected()
+        let connectID = try self.upstream(tracker.startRebind().toUpstream[0]).id
+        let sub = SubscribeResult(channel: "chat:a", position: self.position(9), recoverable: true, recovered: true, publications: [self.publication(6)])
+        let refusal = ChannelError(channel: "chat:a", error: ProtocolError(.unavailable))
+        #expect(throws: SessionTracker.Failure.rebindRefused(ProtocolError(.unavailable))) {
+            _ = try tracker.fromUpstream(self.connectReply(id: connectID, subs: [sub], errors: [refusal]))
+        }
+        #expect(tracker.isRebinding)
+        #expect(tracker.deliveredPosition("chat:a") == self.position(5), "nothing of the refused reply was taken")
+        #expect(try tracker.fromClient(#"{"id":9,"op":"ping"}"#).toUpstream.isEmpty, "still held")
+        let retry = try self.upstream(tracker.startRebind().toUpstream[0])
+        guard case .connect(let request) = retry.op else { throw SessionTracker.Failure.upstreamFrame("not a connect") }
+        #expect(request.subs == [SubscribeRequest(channel: "chat:a", since: self.position(5))])
+    }
+
+    @Test func aMigrationCalledOffSendsWhatWasHeldToTheOldNode() throws {
+        var tracker = try self.connected()
+        let inFlight = try tracker.fromClient(#"{"id":8,"op":"presence","channel":"chat:a"}"#)
+        _ = tracker.startRebind()
+        #expect(try tracker.fromClient(#"{"id":9,"op":"ping"}"#).toUpstream.isEmpty)
+        let cancelled = tracker.cancelRebind()
+        #expect(!tracker.isRebinding)
+        #expect(try cancelled.toUpstream.map { try self.upstream($0).op } == [.ping], "the presence request is still in flight on the old node")
+        #expect(inFlight.toUpstream.count == 1)
+        #expect(try tracker.fromClient(#"{"id":10,"op":"ping"}"#).toUpstream.count == 1)
+    }
+
+    @Test func subscriptionsChangedDuringAMigrationAreCarriedOver() throws {
+        var tracker = try self.connected()
+        let join = try self.upstream(try tracker.fromClient(#"{"id":3,"op":"subscribe","channel":"chat:b"}"#).toUpstream[0])
+        let leave = try self.upstream(try tracker.fromClient(#"{"id":4,"op":"unsubscribe","channel":"chat:a"}"#).toUpstream[0])
+        let connectID = try self.upstream(tracker.startRebind().toUpstream[0]).id  // names chat:a only
+        // The old node answers both before the new one answers the connect.
+        _ = try tracker.fromUpstream(ServerMessage.encodeReply(id: join.id, result: SubscribeResult(channel: "chat:b", position: self.position(2), recoverable: true)))
+        _ = try tracker.fromUpstream(ServerMessage.encodeReply(id: leave.id, result: EmptyResult()))
+        let resumed = try tracker.fromUpstream(self.connectReply(id: connectID, subs: [
+            SubscribeResult(channel: "chat:a", position: self.position(7), recoverable: true, recovered: true, publications: [self.publication(6), self.publication(7)])
+        ]))
+        #expect(resumed.toClient.isEmpty, "chat:a was left: nothing of it reaches the client")
+        let sent = try resumed.toUpstream.map { try self.upstream($0) }
+        #expect(sent.map(\.op) == [.unsubscribe(channel: "chat:a"), .subscribe(SubscribeRequest(channel: "chat:b", since: self.position(2)))])
+        #expect(try tracker.fromUpstream(self.pub("chat:a", 8)).toClient.isEmpty)
+        let joined = try tracker.fromUpstream(ServerMessage.encodeReply(id: sent[1].id, result: SubscribeResult(
+            channel: "chat:b", position: self.position(3), recoverable: true, recovered: true, publications: [self.publication(3)]
+        )))
+        #expect(joined.toClient == [self.pub("chat:b", 3)])
+        _ = try tracker.fromUpstream(ServerMessage.encodeReply(id: sent[0].id, result: EmptyResult()))
+        #expect(!tracker.isHolding("chat:a"))
+    }
+
     @Test func aRefusedResumeEndsTheSession() throws {
         var tracker = try self.connected()
         let connectID = try self.upstream(tracker.startRebind().toUpstream[0]).id

@@ -29,6 +29,13 @@ struct SessionDialer {
         let response: HTTPResponseHead
     }
 
+    /// How long a node may take to answer the handshake (and, for a re-bind, the resuming `connect`): the
+    /// cluster's response timeout, but never longer than a re-bind may take.
+    var handshakeTimeout: TimeAmount {
+        let configuration = cluster.configuration
+        return TimeAmount(min(configuration.responseTimeout, configuration.session.rebindTimeout))
+    }
+
     enum DialError: Error {
         /// Every target failed; `refusal` is the last non-101 answer, if any.
         case exhausted(lastStatus: HTTPResponseStatus?)
@@ -84,9 +91,7 @@ struct SessionDialer {
         var head = self.head
         head.headers.replaceOrAdd(name: "Sec-WebSocket-Key", value: key)
         head.headers.remove(name: "Sec-WebSocket-Extensions")
-        // The handshake gets the cluster's response timeout, but never longer than a re-bind may take.
-        let configuration = cluster.configuration
-        let timeout = TimeAmount(min(configuration.responseTimeout, configuration.session.rebindTimeout))
+        let timeout = handshakeTimeout
         connector.connect(to: target.address, on: eventLoop).assumeIsolated().whenComplete { result in
             switch result {
             case .failure(let error):

@@ -6,8 +6,10 @@ import NIOWebSocket
 /// writes the relay's frames (masked towards a node, as a client must), and holds reads back while the
 /// relay says the other side cannot take more (``SessionRelay/mayRead(_:)``).
 ///
-/// Frames that arrive before the relay attaches (the bytes that followed a `101`) wait, and are handed over
-/// by ``attach(_:)``. Threading: every method runs on the leg's event loop, the relay's.
+/// Frames that arrive before the relay attaches (the bytes that followed a `101`) wait, at most
+/// ``maxEarlyFrames`` (past that the connection is closed, never silently trimmed), and are handed over by
+/// ``attach(_:)``; frames reaching a retired leg are dropped. Threading: every method runs on the leg's
+/// event loop, the relay's.
 final class SessionLegHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = WebSocketFrame
     typealias OutboundIn = WebSocketFrame
@@ -22,6 +24,11 @@ final class SessionLegHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private var early: [WebSocketFrame] = []
     private var earlyEnd = false
     private var pendingRead = false
+    private var retired = false
+    static let maxEarlyFrames = 1024
+    /// A close frame that is not written within this long (a peer that does not read) closes the connection
+    /// anyway.
+    static let closeTimeout = TimeAmount.seconds(5)
 
     init(role: Role) {
         self.role = role
@@ -51,13 +58,16 @@ final class SessionLegHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// Stops handing anything to the relay (the leg is being retired); the channel is closed by the caller.
     func detach() {
         relay = nil
+        retired = true
+        early = []
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let frame = unwrapInboundIn(data)
         if let relay {
             relay.received(frame, from: self)
-        } else if early.count < 64 {
+        } else if !retired {
+            guard early.count < Self.maxEarlyFrames else { return context.close(promise: nil) }
             early.append(frame)
         }
     }
@@ -134,8 +144,12 @@ final class SessionLegHandler: ChannelDuplexHandler, RemovableChannelHandler {
         buffer.writeString(String(reason.utf8.prefix(120)) ?? "")
         var frame = WebSocketFrame(fin: true, opcode: .connectionClose, data: buffer)
         if role == .upstream { frame.maskKey = .random() }
+        let channel = context.channel
         context.writeAndFlush(wrapOutboundOut(frame)).assumeIsolated().whenComplete { _ in
-            context.close(promise: nil)
+            channel.close(promise: nil)
+        }
+        channel.eventLoop.assumeIsolated().scheduleTask(in: Self.closeTimeout) {
+            channel.close(promise: nil)
         }
     }
 

@@ -62,6 +62,8 @@ final class SessionRelay {
     private var state = State.open
     /// A close frame was sent to the client; its connection closes once that is written.
     private var clientClosing = false
+    /// When a drain last asked this session to move (it tries again while its endpoint stays drained).
+    private var drainTriedAt: NIODeadline?
     private var lastClientRead: NIODeadline
     /// Last text either way (the idle timeout, as for tunnels).
     private var lastData: NIODeadline
@@ -224,7 +226,7 @@ final class SessionRelay {
             }
             return lines
         }
-        guard let lines, !lines.isEmpty else { return false }
+        guard let lines, !lines.isEmpty, !lines.contains(where: { tracker.isHolding($0.header.channel) }) else { return false }
         let kept = lines.filter { tracker.livePublication($0.header) }.map(\.range)
         if kept.count == lines.count {
             client.write(WebSocketFrame(fin: true, opcode: .text, data: data))
@@ -239,10 +241,15 @@ final class SessionRelay {
             client.write(WebSocketFrame(fin: true, opcode: .text, data: joined))
         }
         reportTrackerCounters()
+        closeClientIfBacklogged()
+        return true
+    }
+
+    /// Past `max_buffered_bytes` waiting to be written, the client is closed with 3003 (it resumes by itself).
+    private func closeClientIfBacklogged() {
         if client.bufferedBytes > settings.maxBufferedBytes {
             closeClient(code: DisconnectCode.slowConsumer.code, reason: "slow consumer", because: .backlog)
         }
-        return true
     }
 
     /// Sends what the tracker decided: to the client, then to the bound node.
@@ -263,9 +270,7 @@ final class SessionRelay {
             client.flush()
             return closeClient(code: code.code, reason: code.reason, because: nil)
         }
-        if client.bufferedBytes > settings.maxBufferedBytes {
-            closeClient(code: DisconnectCode.slowConsumer.code, reason: "slow consumer", because: .backlog)
-        }
+        closeClientIfBacklogged()
     }
 
     func flushAll() {
@@ -322,6 +327,7 @@ final class SessionRelay {
             return closeClient(code: DisconnectCode.reconnectRequested.code, reason: "node lost before the session started", because: .rebindRefused)
         }
         if !tracker.isRebinding { _ = tracker.startRebind() }  // from now on the client's commands are held
+        client.resumeReading()  // it may have waited for the lost node to take writes
         if rebind == nil {
             let now = NIODeadline.now()
             rebind = Rebind(reason: reason, startedAt: now, deadline: now + TimeAmount(settings.rebindTimeout), excluded: endpoint)
@@ -337,7 +343,10 @@ final class SessionRelay {
     /// finished).
     @discardableResult
     func migrate(_ reason: SessionMetrics.RebindReason, towards: Set<String>? = nil) -> Bool {
-        guard state == .open, upstream != nil, rebind == nil, tracker.sessionID != nil, !tracker.isRebinding else { return false }
+        if reason == .drain { drainTriedAt = .now() }
+        guard state == .open, upstream != nil, rebind == nil, tracker.sessionID != nil, !tracker.isRebinding, !tracker.isCatchingUp else {
+            return false
+        }
         let now = NIODeadline.now()
         rebind = Rebind(reason: reason, startedAt: now, deadline: now + TimeAmount(settings.rebindTimeout), excluded: endpoint, towards: towards)
         dialNext()
@@ -348,10 +357,11 @@ final class SessionRelay {
         guard state == .open, var current = rebind, candidate == nil, !current.dialing else { return }
         // A migration never lands where it leaves; a lost node is tried again only after the others.
         let leaving = upstream != nil ? endpoint : nil
-        var targets = cluster.rebindTargets(excluding: leaving ?? (current.attempts == 0 ? current.excluded : nil), now: runtime.now())
+        var targets = cluster.rebindTargets(excluding: leaving, now: runtime.now())
         if let towards = current.towards { targets = targets.filter { towards.contains($0.id) } }
-        if targets.isEmpty, leaving == nil, current.attempts == 0, let excluded = current.excluded {
-            targets = cluster.rebindTargets(excluding: nil, now: runtime.now()).filter { $0.id == excluded }
+        if leaving == nil, let excluded = current.excluded, let index = targets.firstIndex(where: { $0.id == excluded }) {
+            let lost = targets.remove(at: index)
+            if current.attempts > 0 || targets.isEmpty { targets.append(lost) }
         }
         current.attempts += 1
         guard !targets.isEmpty else {
@@ -399,6 +409,15 @@ final class SessionRelay {
 
     private func rebindTimedOut() {
         guard let current = rebind else { return }
+        if let candidate {
+            // It connected but never answered the resuming `connect`.
+            self.candidate = nil
+            retire(candidate.leg, code: 1001, reason: "no answer")
+            if let upstream, tracker.isRebinding {
+                for text in tracker.cancelRebind().toUpstream { upstream.writeText(text) }
+                upstream.flush()
+            }
+        }
         if upstream != nil, !tracker.isRebinding {
             // A migration that found nowhere to go: the session simply stays.
             logger.notice("session migration found no endpoint; staying", metadata: ["endpoint": "\(endpoint)", "reason": "\(current.reason.rawValue)"])
@@ -413,6 +432,12 @@ final class SessionRelay {
         guard let dropped = candidate else { return }
         candidate = nil
         retire(dropped.leg, code: 1001, reason: "session moving")
+        if let upstream, tracker.isRebinding {
+            // A migration: the old node still serves the session, so what the client sent meanwhile goes
+            // there; the next candidate (if any) starts a fresh re-bind.
+            for text in tracker.cancelRebind().toUpstream { upstream.writeText(text) }
+            upstream.flush()
+        }
         retryLater()
     }
 
@@ -443,8 +468,10 @@ final class SessionRelay {
             ]
         )
         if client.isWritable { leg.resumeReading() }
-        if cluster.adminState(of: target.id) != .ready {
-            // The endpoint was drained (or put in maintenance) while this move was on its way there.
+        client.resumeReading()
+        drainTriedAt = nil
+        if cluster.adminState(of: target.id) == .drain {
+            // The endpoint was drained while this move was on its way there.
             eventLoop.assumeIsolated().execute { [self] in migrate(.drain) }
         }
     }
@@ -460,17 +487,15 @@ final class SessionRelay {
             closeClient(code: error.closeCode.code, reason: "session could not be moved", because: .rebindRefused)
         case .upstreamFrame(let detail):
             upstreamFailed(leg, reason: .error, detail: detail)
-        case .backlogFull:
-            closeClient(code: DisconnectCode.slowConsumer.code, reason: "too many requests in flight", because: .backlog)
-        case .clientFrame:
-            closeClient(code: error.closeCode.code, reason: error.closeCode.reason, because: .protocol)
+        case .backlogFull, .clientFrame:
+            clientFailed(error)
         }
     }
 
     private func clientFailed(_ error: SessionTracker.Failure) {
         switch error {
         case .backlogFull:
-            closeClient(code: DisconnectCode.slowConsumer.code, reason: "too many requests in flight", because: .backlog)
+            closeClient(code: DisconnectCode.slowConsumer.code, reason: "too many requests in flight or held", because: .backlog)
         default:
             closeClient(code: error.closeCode.code, reason: error.closeCode.reason, because: .protocol)
         }
@@ -491,6 +516,22 @@ final class SessionRelay {
 
     func tick(now: NIODeadline) {
         guard state == .open else { return }
+        if let current = rebind, !current.dialing {
+            // A candidate that connected but does not answer the resuming `connect`: give it the handshake's
+            // time, then try elsewhere; and never past the re-bind's deadline.
+            if now >= current.deadline {
+                rebindTimedOut()
+            } else if candidate != nil, let openAt = current.candidateOpenAt, now - openAt >= dialer.handshakeTimeout {
+                logger.info("node did not answer the resuming connect", metadata: ["endpoint": "\(candidate?.target.id ?? "-")"])
+                dropCandidate()
+            }
+            guard state == .open else { return }
+        }
+        if rebind == nil, let tried = drainTriedAt, now - tried >= .seconds(5), cluster.adminState(of: endpoint) ?? .drain == .drain {
+            // Still on a drained or removed endpoint (the move found nowhere to go, or the session was not
+            // ready yet): again.
+            migrate(.drain)
+        }
         let idle = TimeAmount(runtime.limits.idleTimeout)
         if idle > .zero, now - lastData >= idle {
             return closeClient(code: 1001, reason: "idle timeout", because: .idle)

@@ -74,12 +74,20 @@ public struct SessionTracker: Sendable {
         case rebindConnect
         /// The gateway's history read completing a truncated recovery of `channel`.
         case recoveryHistory(channel: String)
+        /// The gateway's subscribe for a channel the client subscribed to while a migration's `connect`
+        /// was on its way (the old node confirmed it; the new one does not know it yet).
+        case resubscribe(channel: String)
+        /// The gateway's unsubscribe for a channel the client left while a migration's `connect` (which
+        /// still named it) was on its way.
+        case leave(channel: String)
     }
 
     private struct Request: Sendable, Hashable {
         var origin: Origin
         /// The command as sent upstream (its id is the upstream id).
         var command: ClientCommand
+        /// Written to the node the session is bound to (false: held during a re-bind).
+        var sent = true
 
         var isFromClient: Bool {
             if case .client = self.origin { return true }
@@ -106,9 +114,20 @@ public struct SessionTracker: Sendable {
     private var sendOrder: [UInt32] = []
     private var nextID: UInt32 = 1
     private var rebindConnectID: UInt32?
-    /// Client commands that arrived during a re-bind (already translated), and their bytes.
+    /// Client requests to send once a re-bind completes (those in flight at its start, then those that
+    /// arrived during it, in order), and the bytes of the latter.
     private var held: [UInt32] = []
     private var heldBytes = 0
+    /// The channels the re-bind's `connect` named.
+    private var rebindChannels: Set<String> = []
+    /// Channels whose recovery did not fit in the `connect` reply and is being completed with history reads:
+    /// their live publications wait here (text, epoch, offset) until it is, so none overtakes the missing
+    /// ones; their bytes count against ``Limits/maxQueuedBytes``.
+    private var catchingUp: [String: [(text: String, epoch: String, offset: UInt64)]] = [:]
+    private var catchingUpBytes = 0
+    /// Channels the client left during a migration that the new node still has: dropped until it confirms
+    /// the gateway's unsubscribe.
+    private var discarding: Set<String> = []
     private let keyPrefix: String
     private var nextKey: UInt64 = 1
 
@@ -128,6 +147,12 @@ public struct SessionTracker: Sendable {
 
     /// Requests in flight (sent or held, not answered).
     public var inFlightCount: Int { self.inFlight.count }
+
+    /// Whether a truncated recovery is still being completed (a migration waits for it to finish).
+    public var isCatchingUp: Bool { !self.catchingUp.isEmpty }
+
+    /// Whether live publications of `channel` are held back (the relay's fast path must not forward them).
+    public func isHolding(_ channel: String) -> Bool { self.catchingUp[channel] != nil || self.discarding.contains(channel) }
 
     /// Publications a re-bind recovered and forwarded to the client, since the session started.
     public private(set) var replayedCount = 0
@@ -169,7 +194,7 @@ public struct SessionTracker: Sendable {
         }
         let id = self.allocateID()
         let upstream = ClientCommand(id: id, op: op)
-        self.inFlight[id] = Request(origin: .client(id: command.id), command: upstream)
+        self.inFlight[id] = Request(origin: .client(id: command.id), command: upstream, sent: !self.isRebinding)
         self.sendOrder.append(id)
         if self.isRebinding {
             guard self.heldBytes + bytes <= self.limits.maxQueuedBytes else { throw .backlogFull }
@@ -215,6 +240,11 @@ public struct SessionTracker: Sendable {
                 try self.completeRebind(result, into: &output)
             case .recoveryHistory(let channel):
                 self.deliverRecovered(channel: channel, result: result, into: &output)
+            case .resubscribe(let channel):
+                guard let sub = try? SubscribeResult(json: result) else { throw .upstreamFrame("unreadable subscribe result") }
+                self.deliverRecovered(channel: channel, sub: sub, into: &output)
+            case .leave(let channel):
+                self.discarding.remove(channel)
             }
         case .error(let id, let error):
             guard let request = self.finish(id) else { return }
@@ -223,12 +253,20 @@ public struct SessionTracker: Sendable {
                 output.toClient.append(ServerMessage.encodeError(id: clientID, error: error))
             case .rebindConnect:
                 throw .rebindRefused(error)
-            case .recoveryHistory:
+            case .recoveryHistory, .resubscribe:
                 // The rest of the recovery cannot be read: the client must recover by itself.
                 throw .rebindRefused(error)
+            case .leave(let channel):
+                self.discarding.remove(channel)
             }
         case .push(.pub(let channel, let epoch, let publication)):
-            if self.advance(channel: channel, epoch: epoch, offset: publication.offset) { output.toClient.append(text) }
+            if self.catchingUp[channel] != nil {
+                self.catchingUpBytes += text.utf8.count
+                guard self.catchingUpBytes <= self.limits.maxQueuedBytes else { throw .backlogFull }
+                self.catchingUp[channel]?.append((text, epoch, publication.offset))
+            } else if self.advance(channel: channel, epoch: epoch, offset: publication.offset) {
+                output.toClient.append(text)
+            }
         case .push(.disconnect(let code, let reason, let reconnect, _)):
             if reconnect {
                 output.rebind = true
@@ -242,7 +280,8 @@ public struct SessionTracker: Sendable {
     }
 
     /// A live `pub` push recognised by its head alone (``PubPushHeader``, the relay's fast path): true when
-    /// the client gets it, false when it already has it. Exactly what ``fromUpstream(_:)`` does with a `pub`.
+    /// the client gets it, false when it already has it. Exactly what ``fromUpstream(_:)`` does with a `pub`
+    /// of a channel that is not held (``isHolding(_:)``: the fast path leaves those to ``fromUpstream(_:)``).
     public mutating func livePublication(_ header: PubPushHeader) -> Bool {
         self.advance(channel: header.channel, epoch: header.epoch, offset: header.offset)
     }
@@ -273,6 +312,7 @@ public struct SessionTracker: Sendable {
     /// A confirmed subscription: the client is at the last recovered publication, or at the channel's
     /// position when nothing was left out.
     private mutating func confirm(_ sub: SubscribeResult) {
+        self.discarding.remove(sub.channel)
         if sub.more, let last = sub.publications?.last {
             self.channels[sub.channel] = Channel(delivered: StreamPosition(offset: last.offset, epoch: sub.position.epoch))
         } else {
@@ -282,6 +322,7 @@ public struct SessionTracker: Sendable {
 
     /// Moves `channel` forward to (epoch, offset); false if the client already has it (drop it).
     private mutating func advance(channel: String, epoch: String, offset: UInt64) -> Bool {
+        if self.discarding.contains(channel) { return false }
         guard var state = self.channels[channel] else { return true }  // not tracked: pass through
         if let delivered = state.delivered, delivered.epoch == epoch, offset <= delivered.offset {
             self.duplicatesDropped += 1
@@ -307,12 +348,16 @@ public struct SessionTracker: Sendable {
         connect.subs = self.channels.keys.sorted().map { channel in
             SubscribeRequest(channel: channel, since: self.channels[channel]?.delivered)
         }
+        self.rebindChannels = Set(self.channels.keys)
         // Client requests sent to the old node are re-sent once the new node answered (held like new ones);
-        // the gateway's own reads of the old node are void.
+        // the gateway's own requests to the old node are void, and so are its catch-ups (the new `connect`
+        // recovers from what the client has).
         for (id, request) in self.inFlight where !request.isFromClient { self.inFlight[id] = nil }
         self.sendOrder.removeAll { self.inFlight[$0] == nil }
         self.held = self.sendOrder
-        self.heldBytes = 0
+        self.catchingUp = [:]
+        self.catchingUpBytes = 0
+        self.discarding = []
         let id = self.allocateID()
         let command = ClientCommand(id: id, op: .connect(connect))
         self.inFlight[id] = Request(origin: .rebindConnect, command: command)
@@ -321,19 +366,50 @@ public struct SessionTracker: Sendable {
         return output
     }
 
-    private mutating func completeRebind(_ result: JSONValue, into output: inout Output) throws(Failure) {
+    /// Calls off a migration whose new node failed before answering, while the old node still serves the
+    /// session: the requests the client sent meanwhile go to the old node after all (those it already had
+    /// stay in flight there). No-op when not re-binding.
+    public mutating func cancelRebind() -> Output {
+        var output = Output()
+        guard let connectID = self.rebindConnectID else { return output }
         self.rebindConnectID = nil
+        self.inFlight[connectID] = nil
+        for id in self.held where self.inFlight[id]?.sent == false {
+            self.inFlight[id]?.sent = true
+            if let request = self.inFlight[id] { output.toUpstream.append(request.command.encoded()) }
+        }
+        self.held = []
+        self.heldBytes = 0
+        return output
+    }
+
+    /// The new node answered the re-bind's `connect`. Checked before anything changes: a refusal (of the
+    /// session or of one channel) leaves the tracker re-binding, so a retry elsewhere starts from the same
+    /// positions and the client's commands stay held.
+    private mutating func completeRebind(_ result: JSONValue, into output: inout Output) throws(Failure) {
         guard let connected = try? ConnectResult(json: result) else { throw .upstreamFrame("unreadable connect result") }
+        if let failure = connected.subErrors.first {
+            // The node refused a channel the client holds (permissions changed, or its engine is away).
+            throw .rebindRefused(failure.error)
+        }
+        self.rebindConnectID = nil
         self.sessionID = connected.session
-        for sub in connected.subs {
+        for sub in connected.subs where self.channels[sub.channel] == nil {
+            // Left during the migration (the old node confirmed it): leave it on the new node too.
+            self.discarding.insert(sub.channel)
+            self.sendInternal(.unsubscribe(channel: sub.channel), origin: .leave(channel: sub.channel), into: &output)
+        }
+        for sub in connected.subs where self.channels[sub.channel] != nil {
             self.deliverRecovered(channel: sub.channel, sub: sub, into: &output)
         }
-        for failure in connected.subErrors {
-            // The node refused a channel the client holds (permissions changed): the client must resync.
-            throw .rebindRefused(failure.error)
+        for channel in self.channels.keys.sorted() where !self.rebindChannels.contains(channel) {
+            // Joined during the migration (the old node confirmed it): join it on the new node too.
+            let since = self.channels[channel]?.delivered
+            self.sendInternal(.subscribe(SubscribeRequest(channel: channel, since: since)), origin: .resubscribe(channel: channel), into: &output)
         }
         // In flight before, then what the client sent meanwhile, in order.
         for id in self.held {
+            self.inFlight[id]?.sent = true
             if let request = self.inFlight[id] { output.toUpstream.append(request.command.encoded()) }
         }
         self.held = []
@@ -352,6 +428,7 @@ public struct SessionTracker: Sendable {
             output.toClient.append(Push.pub(channel: channel, epoch: sub.position.epoch, publication: publication).frame())
         }
         if sub.more, let delivered = self.channels[channel]?.delivered {
+            self.catchingUp[channel] = self.catchingUp[channel] ?? []
             self.requestHistory(channel: channel, since: delivered, into: &output)
         } else if self.channels[channel] != nil, (sub.publications ?? []).isEmpty, before?.epoch != sub.position.epoch {
             // Another epoch with nothing to replay: the client is where a fresh subscribe would put it; the
@@ -361,7 +438,9 @@ public struct SessionTracker: Sendable {
     }
 
     private mutating func deliverRecovered(channel: String, result: JSONValue, into output: inout Output) {
-        guard let history = try? HistoryResult(json: result), let delivered = self.channels[channel]?.delivered else { return }
+        guard let history = try? HistoryResult(json: result), let delivered = self.channels[channel]?.delivered else {
+            return self.releaseHeld(channel: channel, into: &output)
+        }
         if let missing = history.missing {
             output.toClient.append(Push.gap(channel: channel, missing: missing).frame())
         }
@@ -371,15 +450,32 @@ public struct SessionTracker: Sendable {
         }
         if history.more, let now = self.channels[channel]?.delivered, now != delivered {
             self.requestHistory(channel: channel, since: now, into: &output)
+        } else {
+            self.releaseHeld(channel: channel, into: &output)
         }
     }
 
-    private mutating func requestHistory(channel: String, since: StreamPosition, into output: inout Output) {
+    /// A catch-up is complete: the live publications held meanwhile follow, minus what it already gave.
+    private mutating func releaseHeld(channel: String, into output: inout Output) {
+        guard let waiting = self.catchingUp.removeValue(forKey: channel) else { return }
+        for publication in waiting {
+            self.catchingUpBytes -= publication.text.utf8.count
+            if self.advance(channel: channel, epoch: publication.epoch, offset: publication.offset) {
+                output.toClient.append(publication.text)
+            }
+        }
+    }
+
+    private mutating func sendInternal(_ op: ClientCommand.Operation, origin: Origin, into output: inout Output) {
         let id = self.allocateID()
-        let command = ClientCommand(id: id, op: .history(HistoryRequest(channel: channel, since: since)))
-        self.inFlight[id] = Request(origin: .recoveryHistory(channel: channel), command: command)
+        let command = ClientCommand(id: id, op: op)
+        self.inFlight[id] = Request(origin: origin, command: command)
         self.sendOrder.append(id)
         output.toUpstream.append(command.encoded())
+    }
+
+    private mutating func requestHistory(channel: String, since: StreamPosition, into output: inout Output) {
+        self.sendInternal(.history(HistoryRequest(channel: channel, since: since)), origin: .recoveryHistory(channel: channel), into: &output)
     }
 }
 
