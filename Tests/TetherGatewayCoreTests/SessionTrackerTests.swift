@@ -164,6 +164,17 @@ import TetherProtocol
         #expect(!tracker.isHolding("chat:a") && !tracker.isCatchingUp)
     }
 
+    @Test func aMigrationReportsOnlyTheRangeTheOldNodeDidNotDeliver() throws {
+        var tracker = try self.connected()
+        let connectID = try self.upstream(tracker.startRebind().toUpstream[0]).id  // since 5
+        // The old node keeps delivering 6...8 while the new one answers.
+        #expect(try tracker.fromUpstream((6...8).map { self.pub("chat:a", $0) }.joined(separator: "\n")).toClient.count == 3)
+        var sub = SubscribeResult(channel: "chat:a", position: self.position(12), recoverable: true, recovered: false, publications: (11...12).map(self.publication))
+        sub.missing = OffsetRange(from: 6, to: 10)
+        let resumed = try tracker.fromUpstream(self.connectReply(id: connectID, subs: [sub]))
+        #expect(resumed.toClient == [Push.gap(channel: "chat:a", missing: OffsetRange(from: 9, to: 10)).frame(), self.pub("chat:a", 11), self.pub("chat:a", 12)])
+    }
+
     @Test func aTemporaryRefusalKeepsTheRebindGoingAndTheCommandsHeld() throws {
         var tracker = try self.connected()
         let connectID = try self.upstream(tracker.startRebind().toUpstream[0]).id

@@ -28,6 +28,11 @@ struct SessionModeLiveTests {
         try await publisher.value
         let offsets = try await SessionModeHarness.offsets(from: client, channel: "feed:a", through: 200)
         #expect(offsets == Array(1...200))
+        // The stopping node may deliver everything before it tells the session to go: wait for the move.
+        let deadline = ContinuousClock.now + .seconds(5)
+        while await gateway.gateway.sessionCount(endpoint: gateway.endpointID(other)) == 0, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(20))
+        }
         #expect(await gateway.gateway.sessionCount(endpoint: gateway.endpointID(other)) == 1)
         // The session still works on its new node: a command round trip through the gateway.
         let reply = try await client.call(#"{"id":40,"op":"history","channel":"feed:a","limit":1}"#, id: 40)
@@ -92,21 +97,46 @@ struct SessionModeLiveTests {
         let gateway = try await SessionModeHarness.start(nodes: nodes, endpoints: [0, 1])
         var clients: [NodeProtocolClient] = []
         for index in 0..<8 {
-            clients.append(try await gateway.client(user: "u\(index)", channels: ["feed:d"]))
+            clients.append(try await gateway.client(user: "u\(index)", channels: ["drain-d"]))
         }
         let onFirst = await gateway.gateway.sessionCount(endpoint: gateway.endpointID(0))
         #expect(onFirst > 0)
-        let publisher = Task { try await self.publish(nodes, via: 1, channel: "feed:d", 1...300) }
+        let publisher = Task { try await self.publish(nodes, via: 1, channel: "drain-d", 1...300) }
         try await Task.sleep(for: .milliseconds(100))
         let change = await gateway.gateway.setEndpointState(cluster: "nodes", endpoint: gateway.endpointID(0), to: .drain)
         #expect(change == .changed(drainingTunnels: onFirst))
         try await publisher.value
         for client in clients {
-            let offsets = try await SessionModeHarness.offsets(from: client, channel: "feed:d", through: 300)
+            let offsets = try await SessionModeHarness.offsets(from: client, channel: "drain-d", through: 300)
             #expect(offsets == Array(1...300))
         }
         #expect(await gateway.gateway.sessionCount(endpoint: gateway.endpointID(0)) == 0)
         #expect(await gateway.gateway.sessionCount(endpoint: gateway.endpointID(1)) == 8)
+        await gateway.stop()
+        await nodes.stopAll()
+    }
+
+    @Test("a drain that finds nowhere to go leaves the session where it is and moves it once an endpoint is back")
+    func drainWaitsForAnEndpoint() async throws {
+        let nodes = try await NodeHarness.start(nodes: 2)
+        var configuration = SessionModeHarness.configuration(nodes: nodes, endpoints: [0, 1])
+        configuration.clusters[0].endpoints[1].state = .maint
+        let gateway = try await SessionModeHarness.start(nodes: nodes, endpoints: []) { $0 = configuration }
+        let client = try await gateway.client(user: "alice", channels: ["feed:w"])
+        let first = gateway.endpointID(0)
+        _ = await gateway.gateway.setEndpointState(cluster: "nodes", endpoint: first, to: .drain)
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(await gateway.gateway.sessionCount(endpoint: first) == 1, "nowhere to go: it stays, still served")
+        try await self.publish(nodes, via: 1, channel: "feed:w", 1...3, pause: .zero)
+        #expect(try await SessionModeHarness.offsets(from: client, channel: "feed:w", through: 3) == Array(1...3))
+        _ = await gateway.gateway.setEndpointState(cluster: "nodes", endpoint: gateway.endpointID(1), to: .ready)
+        let deadline = ContinuousClock.now + .seconds(10)
+        while await gateway.gateway.sessionCount(endpoint: first) > 0, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        #expect(await gateway.gateway.sessionCount(endpoint: gateway.endpointID(1)) == 1)
+        try await self.publish(nodes, via: 1, channel: "feed:w", 4...6, pause: .zero)
+        #expect(try await SessionModeHarness.offsets(from: client, channel: "feed:w", through: 6) == Array(4...6))
         await gateway.stop()
         await nodes.stopAll()
     }

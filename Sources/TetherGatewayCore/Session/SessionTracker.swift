@@ -420,8 +420,8 @@ public struct SessionTracker: Sendable {
     /// history read for what did not fit).
     private mutating func deliverRecovered(channel: String, sub: SubscribeResult, into output: inout Output) {
         let before = self.channels[channel]?.delivered
-        if sub.recovered == false, let missing = sub.missing {
-            output.toClient.append(Push.gap(channel: channel, missing: missing).frame())
+        if sub.recovered == false, let missing = sub.missing, let gap = self.unseen(missing, channel: channel, epoch: sub.position.epoch) {
+            output.toClient.append(Push.gap(channel: channel, missing: gap).frame())
         }
         for publication in sub.publications ?? [] where self.advance(channel: channel, epoch: sub.position.epoch, offset: publication.offset) {
             self.replayedCount += 1
@@ -441,8 +441,8 @@ public struct SessionTracker: Sendable {
         guard let history = try? HistoryResult(json: result), let delivered = self.channels[channel]?.delivered else {
             return self.releaseHeld(channel: channel, into: &output)
         }
-        if let missing = history.missing {
-            output.toClient.append(Push.gap(channel: channel, missing: missing).frame())
+        if let missing = history.missing, let gap = self.unseen(missing, channel: channel, epoch: history.position.epoch) {
+            output.toClient.append(Push.gap(channel: channel, missing: gap).frame())
         }
         for publication in history.publications where self.advance(channel: channel, epoch: history.position.epoch, offset: publication.offset) {
             self.replayedCount += 1
@@ -453,6 +453,14 @@ public struct SessionTracker: Sendable {
         } else {
             self.releaseHeld(channel: channel, into: &output)
         }
+    }
+
+    /// What of a range the node could not recover the client has not had: during a migration the old node
+    /// keeps delivering while the new one answers, so part of it (or all) may have reached the client meanwhile.
+    private func unseen(_ missing: OffsetRange, channel: String, epoch: String) -> OffsetRange? {
+        guard let delivered = self.channels[channel]?.delivered, delivered.epoch == epoch else { return missing }
+        guard missing.to > delivered.offset else { return nil }
+        return OffsetRange(from: max(missing.from, delivered.offset + 1), to: missing.to)
     }
 
     /// A catch-up is complete: the live publications held meanwhile follow, minus what it already gave.
