@@ -164,6 +164,24 @@ import TetherProtocol
         #expect(!tracker.isHolding("chat:a") && !tracker.isCatchingUp)
     }
 
+    @Test func leavingAChannelWhileItCatchesUpDropsWhatWasHeldAndSettlesTheSession() throws {
+        var tracker = try self.connected()
+        #expect(tracker.isSettled)
+        let connectID = try self.upstream(tracker.startRebind().toUpstream[0]).id
+        var sub = SubscribeResult(channel: "chat:a", position: self.position(9), recoverable: true, recovered: true, publications: [self.publication(6)])
+        sub.more = true
+        let history = try self.upstream(try tracker.fromUpstream(self.connectReply(id: connectID, subs: [sub])).toUpstream[0])
+        #expect(!tracker.isSettled, "a catch-up read is outstanding: no migration now")
+        #expect(try tracker.fromUpstream(self.pub("chat:a", 10)).toClient.isEmpty)
+        let leave = try self.upstream(try tracker.fromClient(#"{"id":5,"op":"unsubscribe","channel":"chat:a"}"#).toUpstream[0])
+        _ = try tracker.fromUpstream(ServerMessage.encodeReply(id: leave.id, result: EmptyResult()))
+        let late = try tracker.fromUpstream(ServerMessage.encodeReply(
+            id: history.id, result: HistoryResult(position: self.position(10), publications: (7...10).map(self.publication))
+        ))
+        #expect(late.toClient.isEmpty, "nothing of a channel the client left")
+        #expect(tracker.isSettled)
+    }
+
     @Test func aMigrationReportsOnlyTheRangeTheOldNodeDidNotDeliver() throws {
         var tracker = try self.connected()
         let connectID = try self.upstream(tracker.startRebind().toUpstream[0]).id  // since 5

@@ -41,24 +41,30 @@ struct SessionDialer {
         case exhausted(lastStatus: HTTPResponseStatus?)
     }
 
-    /// Tries `targets` in order until one completes the handshake.
-    func dial(_ targets: [ClusterRuntime.Target], completion: @escaping (Result<Opened, DialError>) -> Void) {
-        dial(targets[...], lastStatus: nil, completion: completion)
+    /// Tries `targets` in order until one completes the handshake; none is started past `deadline`, and no
+    /// handshake is given longer than what is left before it (the TCP connect keeps the cluster's
+    /// `connect_timeout`).
+    func dial(_ targets: [ClusterRuntime.Target], deadline: NIODeadline? = nil, completion: @escaping (Result<Opened, DialError>) -> Void) {
+        dial(targets[...], deadline: deadline, lastStatus: nil, completion: completion)
     }
 
     private func dial(
         _ targets: ArraySlice<ClusterRuntime.Target>,
+        deadline: NIODeadline?,
         lastStatus: HTTPResponseStatus?,
         completion: @escaping (Result<Opened, DialError>) -> Void
     ) {
-        guard let target = targets.first else { return completion(.failure(.exhausted(lastStatus: lastStatus))) }
+        guard let target = targets.first, deadline.map({ NIODeadline.now() < $0 }) ?? true else {
+            return completion(.failure(.exhausted(lastStatus: lastStatus)))
+        }
         let rest = targets.dropFirst()
         guard cluster.acquire(target.id) else {
             runtime.metrics.upstreamFailure(cluster: cluster.name, endpoint: target.id, reason: .circuitOpen)
-            return dial(rest, lastStatus: lastStatus, completion: completion)
+            return dial(rest, deadline: deadline, lastStatus: lastStatus, completion: completion)
         }
         let cluster = self.cluster
-        open(target) { [self] result in
+        let timeout = deadline.map { min(handshakeTimeout, $0 - .now()) } ?? handshakeTimeout
+        open(target, timeout: timeout) { [self] result in
             switch result {
             case .success(let opened):
                 cluster.recordAttempt(target.id, success: true, now: runtime.now())
@@ -70,7 +76,7 @@ struct SessionDialer {
                     "session upstream attempt failed",
                     metadata: ["endpoint": "\(target.id)", "reason": "\(failure.reason.rawValue)", "error": "\(failure.underlying.map { "\($0)" } ?? "-")"]
                 )
-                dial(rest, lastStatus: failure.status ?? lastStatus, completion: completion)
+                dial(rest, deadline: deadline, lastStatus: failure.status ?? lastStatus, completion: completion)
             }
         }
     }
@@ -85,13 +91,12 @@ struct SessionDialer {
 
     /// One attempt: connect, handshake, codec. The slot taken by the caller is released when the channel
     /// closes (or at once if it never opened).
-    private func open(_ target: ClusterRuntime.Target, completion promise: @escaping Completion) {
+    private func open(_ target: ClusterRuntime.Target, timeout: TimeAmount, completion promise: @escaping Completion) {
         let cluster = self.cluster
         let key = WebSocketHandshake.makeKey()
         var head = self.head
         head.headers.replaceOrAdd(name: "Sec-WebSocket-Key", value: key)
         head.headers.remove(name: "Sec-WebSocket-Extensions")
-        let timeout = handshakeTimeout
         connector.connect(to: target.address, on: eventLoop).assumeIsolated().whenComplete { result in
             switch result {
             case .failure(let error):

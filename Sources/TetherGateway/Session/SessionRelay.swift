@@ -64,6 +64,8 @@ final class SessionRelay {
     private var clientClosing = false
     /// When a drain last asked this session to move (it tries again while its endpoint stays drained).
     private var drainTriedAt: NIODeadline?
+    /// When a tick first saw the tracker catching up (the node's answers are awaited only so long).
+    private var catchUpSeenAt: NIODeadline?
     private var lastClientRead: NIODeadline
     /// Last text either way (the idle timeout, as for tunnels).
     private var lastData: NIODeadline
@@ -344,9 +346,7 @@ final class SessionRelay {
     @discardableResult
     func migrate(_ reason: SessionMetrics.RebindReason, towards: Set<String>? = nil) -> Bool {
         if reason == .drain { drainTriedAt = .now() }
-        guard state == .open, upstream != nil, rebind == nil, tracker.sessionID != nil, !tracker.isRebinding, !tracker.isCatchingUp else {
-            return false
-        }
+        guard state == .open, upstream != nil, rebind == nil, tracker.sessionID != nil, tracker.isSettled else { return false }
         let now = NIODeadline.now()
         rebind = Rebind(reason: reason, startedAt: now, deadline: now + TimeAmount(settings.rebindTimeout), excluded: endpoint, towards: towards)
         dialNext()
@@ -370,13 +370,19 @@ final class SessionRelay {
         }
         current.dialing = true
         rebind = current
-        dialer.dial(targets) { [self] result in
+        dialer.dial(targets, deadline: current.deadline) { [self] result in
             rebind?.dialing = false
             switch result {
             case .success(let opened):
                 guard state == .open, rebind != nil else {
                     opened.leg.close(code: 1000, reason: "not needed")
                     return
+                }
+                if upstream != nil, !tracker.isRebinding, !tracker.isSettled {
+                    // A migration, but the gateway's own requests to the old node are outstanding (a catch-up
+                    // began meanwhile): resuming now would void them. Not now.
+                    opened.leg.close(code: 1000, reason: "not now")
+                    return retryLater()
                 }
                 candidate = (opened.leg, opened.target)
                 rebind?.candidateOpenAt = .now()
@@ -478,6 +484,10 @@ final class SessionRelay {
 
     private func trackerFailed(_ error: SessionTracker.Failure, leg: SessionLegHandler) {
         switch error {
+        case .rebindRefused(let refusal) where leg === candidate?.leg && upstream != nil:
+            // A migration the new node refused: call it off; the old node still serves the session.
+            logger.info("node refused to take the session over; it stays", metadata: ["endpoint": "\(candidate?.target.id ?? "-")", "error": "\(refusal)"])
+            dropCandidate()
         case .rebindRefused(let refusal) where refusal.temporary && leg === candidate?.leg:
             // The node could not resume it now (its Redis is away, say): try again, elsewhere or later.
             logger.info("node could not resume the session yet", metadata: ["endpoint": "\(candidate?.target.id ?? "-")", "error": "\(refusal)"])
@@ -526,6 +536,19 @@ final class SessionRelay {
                 dropCandidate()
             }
             guard state == .open else { return }
+        }
+        if tracker.isCatchingUp, rebind == nil {
+            // The bound node must answer the gateway's catch-up reads like any request.
+            let started = catchUpSeenAt ?? now
+            catchUpSeenAt = started
+            if now - started >= dialer.handshakeTimeout {
+                logger.info("node did not answer the catch-up reads", metadata: ["endpoint": "\(endpoint)"])
+                catchUpSeenAt = nil
+                lostUpstream(.error)
+                guard state == .open else { return }
+            }
+        } else {
+            catchUpSeenAt = nil
         }
         if rebind == nil, let tried = drainTriedAt, now - tried >= .seconds(5), cluster.adminState(of: endpoint) ?? .drain == .drain {
             // Still on a drained or removed endpoint (the move found nowhere to go, or the session was not

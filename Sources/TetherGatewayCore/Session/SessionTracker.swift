@@ -148,8 +148,15 @@ public struct SessionTracker: Sendable {
     /// Requests in flight (sent or held, not answered).
     public var inFlightCount: Int { self.inFlight.count }
 
-    /// Whether a truncated recovery is still being completed (a migration waits for it to finish).
+    /// Whether a truncated recovery is still being completed.
     public var isCatchingUp: Bool { !self.catchingUp.isEmpty }
+
+    /// Whether the session may start a migration: no re-bind under way and none of the gateway's own
+    /// requests (catch-up reads, a carried-over subscribe or unsubscribe) outstanding, since a migration's
+    /// `connect` would void them while the old node still serves the session.
+    public var isSettled: Bool {
+        !self.isRebinding && self.catchingUp.isEmpty && self.discarding.isEmpty && self.inFlight.values.allSatisfy(\.isFromClient)
+    }
 
     /// Whether live publications of `channel` are held back (the relay's fast path must not forward them).
     public func isHolding(_ channel: String) -> Bool { self.catchingUp[channel] != nil || self.discarding.contains(channel) }
@@ -304,6 +311,9 @@ public struct SessionTracker: Sendable {
             if let sub = try? SubscribeResult(json: result) { self.confirm(sub) }
         case .unsubscribe(let channel):
             self.channels[channel] = nil
+            if let waiting = self.catchingUp.removeValue(forKey: channel) {
+                self.catchingUpBytes -= waiting.reduce(0) { $0 + $1.text.utf8.count }
+            }
         default:
             break
         }
