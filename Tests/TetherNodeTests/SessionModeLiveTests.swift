@@ -181,6 +181,18 @@ struct SessionModeLiveTests {
         await gateway.stop()
     }
 
+    @Test("a sticky-cookie cluster issues its cookie on the gateway's own 101")
+    func stickyCookie() async throws {
+        let nodes = try await NodeHarness.start(nodes: 1)
+        let gateway = try await SessionModeHarness.start(nodes: nodes, endpoints: [0]) { configuration in
+            configuration.clusters[0].policy = .stickyCookie(StickyCookieConfiguration(secret: "session-sticky-secret-0123456789abcdef"))
+        }
+        let client = try await gateway.client(user: "alice", channels: [])
+        #expect(client.socket.responseHeader("Set-Cookie")?.hasPrefix("tether_sticky=") == true)
+        await gateway.stop()
+        await nodes.stopAll()
+    }
+
     @Test("gateway shutdown closes session clients with 1001 (they resume through another gateway)")
     func gatewayShutdown() async throws {
         let nodes = try await NodeHarness.start(nodes: 1)

@@ -194,7 +194,11 @@ final class DownstreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
             return refuse(.noHealthyEndpoint, headers: [("Retry-After", "\(cluster.retryAfter(now: runtime.now()))")])
         }
         if isUpgrade, route.mode == .session {
-            return openSession(head: head, cluster: cluster, connector: connector, targets: Array(selection.targets.prefix(1 + clusterConfiguration.retries)))
+            return openSession(
+                head: head, cluster: cluster, connector: connector,
+                targets: Array(selection.targets.prefix(1 + clusterConfiguration.retries)),
+                sticky: clusterConfiguration.policy.stickyCodec.map { ($0, selection.stickyEndpointID) }
+            )
         }
         let exchange = Exchange(
             head: head,
@@ -226,7 +230,13 @@ final class DownstreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     /// Session mode: open the node connection first (trying `targets` in order), then answer the client's
     /// handshake and hand both to a ``SessionRelay`` (``SessionHandover``).
-    private func openSession(head: HTTPRequestHead, cluster: ClusterRuntime, connector: UpstreamConnector, targets: [ClusterRuntime.Target]) {
+    private func openSession(
+        head: HTTPRequestHead,
+        cluster: ClusterRuntime,
+        connector: UpstreamConnector,
+        targets: [ClusterRuntime.Target],
+        sticky: (codec: StickyCookieCodec, current: String?)?
+    ) {
         guard let context else { return }
         openingSession = true
         let peer = connection.directPeerIP
@@ -249,7 +259,12 @@ final class DownstreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
                 }
                 runtime.metrics.endpoint(cluster: cluster.name, endpoint: opened.target.id).upgrades.increment()
                 runtime.metrics.handshake(cluster: cluster.name, seconds: Double((NIODeadline.now() - startedAt).nanoseconds) / 1e9)
-                let response = SessionHandover.response(clientKey: head.headers.first(name: "Sec-WebSocket-Key") ?? "", node: opened.response, version: head.version)
+                var response = SessionHandover.response(clientKey: head.headers.first(name: "Sec-WebSocket-Key") ?? "", node: opened.response, version: head.version)
+                if let sticky, sticky.current != opened.target.id {
+                    // Where a new connection of this client is placed first (the session itself moves freely).
+                    let value = sticky.codec.encode(endpointID: opened.target.id, now: runtime.now())
+                    response.headers.add(name: "Set-Cookie", value: sticky.codec.setCookieHeader(value: value, secure: connection.isTLS))
+                }
                 context.writeAndFlush(wrapOutboundOut(.head(response)), promise: nil)
                 connection.logger.info("session open", metadata: ["cluster": "\(cluster.name)", "endpoint": "\(opened.target.id)"])
                 let handover = SessionHandover(

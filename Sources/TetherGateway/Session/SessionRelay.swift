@@ -488,6 +488,11 @@ final class SessionRelay {
             // A migration the new node refused: call it off; the old node still serves the session.
             logger.info("node refused to take the session over; it stays", metadata: ["endpoint": "\(candidate?.target.id ?? "-")", "error": "\(refusal)"])
             dropCandidate()
+        case .rebindRefused(let refusal) where refusal.temporary && leg === upstream:
+            // The bound node could not serve the gateway's own catch-up read now: resume elsewhere (or there,
+            // later) from what the client has, rather than give the client up.
+            logger.info("node could not complete the recovery now", metadata: ["endpoint": "\(endpoint)", "error": "\(refusal)"])
+            lostUpstream(.error)
         case .rebindRefused(let refusal) where refusal.temporary && leg === candidate?.leg:
             // The node could not resume it now (its Redis is away, say): try again, elsewhere or later.
             logger.info("node could not resume the session yet", metadata: ["endpoint": "\(candidate?.target.id ?? "-")", "error": "\(refusal)"])
