@@ -1,6 +1,5 @@
 import NIOCore
 import NIOHTTP1
-import NIOWebSocket
 import TetherGatewayCore
 
 /// Opens a session's connection to a node: TCP (and TLS) through the cluster's ``UpstreamConnector``, then
@@ -170,22 +169,7 @@ struct SessionDialer {
             let http = try sync.context(handlerType: UpstreamHTTPHandler.self)
             sync.removeHandler(context: http, promise: nil)
             sync.removeHandler(context: encoder, promise: nil)
-            try sync.addHandlers(
-                [
-                    WebSocketFrameEncoder(),
-                    ByteToMessageHandler(WebSocketFrameDecoder(maxFrameSize: Self.maxUpstreamMessageBytes)),
-                    NIOWebSocketFrameAggregator(
-                        minNonFinalFragmentSize: 0,
-                        maxAccumulatedFrameCount: 4096,
-                        maxAccumulatedFrameSize: Self.maxUpstreamMessageBytes
-                    ),
-                    leg,
-                ],
-                position: .after(decoder.handler)
-            )
-            let removed = channel.eventLoop.makePromise(of: Void.self)
-            sync.removeHandler(context: decoder, promise: removed)
-            removed.futureResult.assumeIsolated().whenComplete { _ in
+            try leg.install(after: decoder, in: sync, on: channel.eventLoop, maxMessageBytes: Self.maxUpstreamMessageBytes) {
                 if channel.isActive {
                     promise(.success(Opened(leg: leg, target: target, response: response)))
                 } else {

@@ -1,16 +1,16 @@
 import NIOCore
 import NIOHTTP1
-import NIOWebSocket
 import TetherGatewayCore
 
 /// Completes a session-mode client's WebSocket handshake once the gateway holds a node connection for it:
 /// the gateway's own `101` (its accept for the client's key, the node's chosen subprotocol, no extensions),
 /// then the client's pipeline swaps from HTTP to frames and a ``SessionRelay`` takes both connections.
 ///
-/// Order, as in ``TunnelSwitch``: the frame handlers go in right after the HTTP request decoder; the HTTP
-/// handler, head guard and response encoder leave (the `101` has gone through the encoder by then); the
-/// decoder leaves last, on a later tick, handing on any frames the client sent after its request. The relay
-/// starts (and is registered) once it is gone. Threading: runs on the client channel's event loop.
+/// Order, as in ``TunnelSwitch``: the HTTP handler, head guard and response encoder leave (the `101` has
+/// gone through the encoder by then); the frame handlers go in right after the HTTP request decoder, which
+/// leaves last, on a later tick, handing on any frames the client sent after its request
+/// (``SessionLegHandler/install(after:in:on:maxMessageBytes:then:)``). The relay starts (and is registered)
+/// once it is gone. Threading: runs on the client channel's event loop.
 struct SessionHandover {
     /// Largest message accepted from a client.
     static let maxClientMessageBytes = 1 << 20
@@ -45,23 +45,7 @@ struct SessionHandover {
             sync.removeHandler(downstreamHTTPHandler, promise: nil)
             sync.removeHandler(context: guardContext, promise: nil)
             sync.removeHandler(context: encoder, promise: nil)
-            try sync.addHandlers(
-                [
-                    WebSocketFrameEncoder(),
-                    ByteToMessageHandler(WebSocketFrameDecoder(maxFrameSize: Self.maxClientMessageBytes)),
-                    WebSocketProtocolErrorHandler(),
-                    NIOWebSocketFrameAggregator(
-                        minNonFinalFragmentSize: 0,
-                        maxAccumulatedFrameCount: 1024,
-                        maxAccumulatedFrameSize: Self.maxClientMessageBytes
-                    ),
-                    clientLeg,
-                ],
-                position: .after(decoder.handler)
-            )
-            let removed = downstream.eventLoop.makePromise(of: Void.self)
-            sync.removeHandler(context: decoder, promise: removed)
-            removed.futureResult.assumeIsolated().whenComplete { _ in
+            try clientLeg.install(after: decoder, in: sync, on: downstream.eventLoop, maxMessageBytes: Self.maxClientMessageBytes) {
                 activate(clientLeg)
             }
         } catch {

@@ -161,5 +161,32 @@ final class SessionLegHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 }
 
+extension SessionLegHandler {
+    /// Puts the WebSocket frame handlers and this leg right after an HTTP decoder (whose owner has already
+    /// removed the other HTTP handlers), then removes the decoder, which hands the bytes it still holds (the
+    /// first frames) to them; `done` runs on the channel's loop once it is gone. A client leg also gets
+    /// `WebSocketProtocolErrorHandler`, so a malformed frame is answered with `1002`.
+    func install(
+        after decoder: ChannelHandlerContext,
+        in pipeline: ChannelPipeline.SynchronousOperations,
+        on eventLoop: EventLoop,
+        maxMessageBytes: Int,
+        then done: @escaping () -> Void
+    ) throws {
+        var handlers: [ChannelHandler] = [WebSocketFrameEncoder(), ByteToMessageHandler(WebSocketFrameDecoder(maxFrameSize: maxMessageBytes))]
+        if role == .client { handlers.append(WebSocketProtocolErrorHandler()) }
+        handlers.append(NIOWebSocketFrameAggregator(
+            minNonFinalFragmentSize: 0,
+            maxAccumulatedFrameCount: role == .client ? 1024 : 4096,
+            maxAccumulatedFrameSize: maxMessageBytes
+        ))
+        handlers.append(self)
+        try pipeline.addHandlers(handlers, position: .after(decoder.handler))
+        let removed = eventLoop.makePromise(of: Void.self)
+        pipeline.removeHandler(context: decoder, promise: removed)
+        removed.futureResult.assumeIsolated().whenComplete { _ in done() }
+    }
+}
+
 @available(*, unavailable)
 extension SessionLegHandler: Sendable {}
